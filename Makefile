@@ -1,0 +1,48 @@
+# Set-up and everyday commands. Two of them are all a newcomer needs: `make demo`, `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+DEMO_DIR := var/demo
+DEMO_RECORDS ?= 20000
+
+.PHONY: demo test test-sqlite test-pg lint bench install serve clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 (Python 3.11 is required)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check jiandu bench tests
+
+test: $(STAMP) lint test-sqlite test-pg
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -p no:cacheprovider -n 2
+
+# PostgreSQL runs when one answers on 127.0.0.1:5432; each run gets a database of its own.
+test-pg: $(STAMP)
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== PostgreSQL =="; \
+		DATABASE_URL=$(PG_URL) JIANDU_TEST_DB_NAME=test_jiandu_$$(date +%s)_$$$$ \
+		$(BIN)/pytest -p no:cacheprovider -n 2 --create-db; \
+	else echo "PostgreSQL 未运行，跳过 (no PostgreSQL on 127.0.0.1:5432, skipped)"; fi
+
+demo: $(STAMP)
+	$(BIN)/jiandu demo --records $(DEMO_RECORDS) --dir $(DEMO_DIR)
+	$(BIN)/jiandu serve
+
+serve: $(STAMP)
+	$(BIN)/jiandu serve
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,201 @@
+"""Django settings for Jiandu, read from the environment with safe embedded defaults."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("JIANDU_VAR_DIR", BASE_DIR / "var"))
+
+# "embedded" is one machine with SQLite and generated keys; "production" refuses to start
+# until every secret and host is given explicitly.
+JIANDU_ENV = os.environ.get("JIANDU_ENV", "embedded")
+if JIANDU_ENV not in {"embedded", "production", "test"}:
+    raise ImproperlyConfigured(
+        f"JIANDU_ENV 只能是 embedded、production 或 test (must be embedded, production or test), "
+        f"而不是 {JIANDU_ENV!r}"
+    )
+PRODUCTION = JIANDU_ENV == "production"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ImproperlyConfigured(f"环境变量 {name} 应为 true/false ({name} must be a boolean): {value!r}")
+
+
+def _embedded_secrets() -> dict[str, str]:
+    """Keys for the embedded mode, generated once and kept in var/ so that data stays readable."""
+    path = VAR_DIR / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "JIANDU_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(values, fh)
+    return values
+
+
+def _secret(name: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            f"生产环境必须设置环境变量 {name} (production requires the {name} environment variable)"
+        )
+    if JIANDU_ENV == "test":
+        return {
+            "SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdef",
+            "JIANDU_DATA_KEY": base64.b64encode(b"t" * 32).decode(),
+        }[name]
+    return _embedded_secrets()[name]
+
+
+SECRET_KEY = _secret("SECRET_KEY")
+# The key that encrypts personal data (身份证号, phone numbers) at rest: 32 bytes, base64.
+JIANDU_DATA_KEY = _secret("JIANDU_DATA_KEY")
+try:
+    if len(base64.b64decode(JIANDU_DATA_KEY, validate=True)) != 32:
+        raise ValueError
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "JIANDU_DATA_KEY 必须是 32 字节密钥的 base64 编码 (must be base64 of a 32-byte key)"
+    ) from exc
+
+DEBUG = _env_bool("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("生产环境不得开启 DEBUG (DEBUG must be off in production)")
+
+_hosts = os.environ.get("ALLOWED_HOSTS")
+if _hosts:
+    ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
+elif PRODUCTION:
+    raise ImproperlyConfigured(
+        "生产环境必须设置 ALLOWED_HOSTS (production requires ALLOWED_HOSTS, comma-separated)"
+    )
+else:
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+_default_db = f"sqlite:///{VAR_DIR / 'jiandu.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL", _default_db)
+if PRODUCTION and "DATABASE_URL" not in os.environ:
+    raise ImproperlyConfigured(
+        "生产环境必须设置 DATABASE_URL (production requires DATABASE_URL, e.g. postgres://…)"
+    )
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL 无法解析 (cannot parse DATABASE_URL): {exc}") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets readers (the web) go on while an import writes; IMMEDIATE avoids
+    # upgrade deadlocks between two writers.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    pg_test_name = os.environ.get("JIANDU_TEST_DB_NAME")
+    if pg_test_name:
+        DATABASES["default"]["TEST"] = {"NAME": pg_test_name}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "jiandu.core",
+    "jiandu.accounts",
+    "jiandu.org",
+    "jiandu.powers",
+    "jiandu.records",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "jiandu.urls"
+WSGI_APPLICATION = "jiandu.wsgi.application"
+ASGI_APPLICATION = "jiandu.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "jiandu" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if JIANDU_ENV == "test":
+    # Fast hashing keeps the suite quick; real deployments use the strong default.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "jiandu" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
