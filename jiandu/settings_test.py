@@ -4,4 +4,4 @@ import os
 
 os.environ.setdefault("JIANDU_ENV", "test")
 
-from jiandu.settings import *  # noqa: E402,F403
+from jiandu.settings import *  # noqa: F403

@@ -8,3 +8,6 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.get_full_name() or self.username

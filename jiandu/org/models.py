@@ -101,3 +101,6 @@ class CertificateStatusChange(models.Model):
         verbose_name = _("证件状态变更")
         verbose_name_plural = _("证件状态变更")
         ordering = ["officer", "recorded_at"]
+
+    def __str__(self):
+        return f"{self.officer_id} {self.status} {self.since}"

@@ -106,6 +106,9 @@ class RecordOfficer(models.Model):
             models.UniqueConstraint(fields=["record", "position"], name="records_recordofficer_position_unique"),
         ]
 
+    def __str__(self):
+        return self.certificate
+
 
 class ImportRun(models.Model):
     """One run of an import: what file, from which system, what came of each row."""
@@ -158,3 +161,6 @@ class Revision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "key", "version"], name="records_revision_unique_version"),
         ]
+
+    def __str__(self):
+        return f"{self.kind} {self.key} v{self.version}"
