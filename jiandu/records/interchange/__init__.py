@@ -1,0 +1,1 @@
+"""The interchange contract (shared/spec/interchange.md): field rules, kinds and file formats."""
