@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _refresh_calendar(sender, **kwargs):
+    # The working-day table is derived data: rebuild it whenever the schema is (re)built, so a
+    # fresh database or a chinesecalendar upgrade never leaves set-based rules without it.
+    from jiandu.core.calendar import calendar_table_refresh
+
+    calendar_table_refresh()
 
 
 class CoreConfig(AppConfig):
     name = "jiandu.core"
     verbose_name = "核心"
+
+    def ready(self):
+        post_migrate.connect(_refresh_calendar, sender=self, dispatch_uid="jiandu.core.calendar")

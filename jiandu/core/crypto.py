@@ -50,16 +50,16 @@ def _current_keys() -> dict[str, bytes]:
 
 def encrypt_text(plain: str, *, algorithm: str | None = None) -> str:
     alg = algorithm or getattr(settings, "JIANDU_CIPHER", "sm4gcm")
+    if alg not in ALGORITHMS:
+        raise ValueError(f"unknown cipher {alg!r}")
     key = _current_keys()[alg]
     nonce = secrets.token_bytes(_NONCE)
     data = plain.encode()
     if alg == "aesgcm":
         sealed = AESGCM(key).encrypt(nonce, data, None)
-    elif alg == "sm4gcm":
+    else:
         enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
         sealed = enc.update(data) + enc.finalize() + enc.tag
-    else:
-        raise ValueError(f"unknown cipher {alg!r}")
     return f"{alg}:{base64.b64encode(nonce + sealed).decode()}"
 
 
@@ -68,6 +68,8 @@ def decrypt_text(token: str) -> str:
         alg, b64 = token.split(":", 1)
         raw = base64.b64decode(b64, validate=True)
         key = _current_keys()[alg]
+        if len(raw) < _NONCE + _TAG:
+            raise ValueError("too short")
     except (ValueError, KeyError) as exc:
         raise DecryptionError("密文格式无效 (malformed ciphertext)") from exc
     nonce, sealed = raw[:_NONCE], raw[_NONCE:]

@@ -70,8 +70,6 @@ class TestEncryption:
     # Known defect in crypto.py, kept visible rather than asserted away: a payload shorter
     # than nonce + tag reaches cryptography's own ValueError before the authentication
     # check. strict=True turns the fix into a failure here, so the marker gets removed.
-    @pytest.mark.xfail(strict=True, raises=ValueError,
-                       reason="crypto.decrypt_text does not check the payload length")
     @pytest.mark.parametrize(("algorithm", "length"), [("sm4gcm", 0), ("sm4gcm", 20), ("aesgcm", 5)])
     def test_payloads_shorter_than_nonce_and_tag_raise_decryption_error(self, algorithm, length):
         with pytest.raises(DecryptionError):
@@ -85,8 +83,6 @@ class TestEncryption:
 
     # Known defect in crypto.py: the key lookup raises KeyError before the "unknown cipher"
     # ValueError branch can run.
-    @pytest.mark.xfail(strict=True, raises=KeyError,
-                       reason="crypto.encrypt_text looks the key up before checking the algorithm")
     def test_unknown_algorithm_is_refused(self):
         with pytest.raises(ValueError, match="unknown cipher"):
             encrypt_text("x", algorithm="des")

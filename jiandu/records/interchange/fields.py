@@ -104,18 +104,33 @@ def count(field: str, value: Any) -> int:
     return value
 
 
+# Codes repeat across a file (the same agencies, the same businesses): remember the good ones.
+_valid_uscc: set[str] = set()
+_valid_ids: set[str] = set()
+
+
+def _remember(seen: set[str], value: str) -> str:
+    if len(seen) < 500_000:
+        seen.add(value)
+    return value
+
+
 def uscc(field: str, value: Any) -> str:
+    if isinstance(value, str) and value in _valid_uscc:
+        return value
     if not isinstance(value, str) or not is_uscc(value):
         raise FieldError(field, f"统一社会信用代码 {value!r} 无效（位数、字符或校验码错误）",
                          "invalid unified social credit code (GB 32100)")
-    return value
+    return _remember(_valid_uscc, value)
 
 
 def id_number(field: str, value: Any) -> str:
+    if isinstance(value, str) and value in _valid_ids:
+        return value
     if not isinstance(value, str) or not is_id_number(value):
         raise FieldError(field, "居民身份证号无效（位数、出生日期或校验码错误）",
                          "invalid resident ID number (GB 11643)")
-    return value
+    return _remember(_valid_ids, value)
 
 
 def region(field: str, value: Any) -> str:

@@ -29,13 +29,18 @@ class Field:
     cell: str = "scalar"
 
 
+_party_type = f.enum(PartyType.values)
+_party_id = f.text(18)
+_party_name = f.text(200)
+
+
 def _party(name: str, value: Any) -> dict:
     if not isinstance(value, dict):
         raise FieldError(name, "应为对象 {type, id, name}", "must be an object {type, id, name}")
-    ptype = _require(f"{name}.type", value.get("type", MISSING), f.enum(PartyType.values))
-    raw_id = _require(f"{name}.id", value.get("id", MISSING), f.text(18))
+    ptype = _require(f"{name}.type", value.get("type", MISSING), _party_type)
+    raw_id = _require(f"{name}.id", value.get("id", MISSING), _party_id)
     pid = f.id_number(f"{name}.id", raw_id) if ptype == PartyType.PERSON else f.uscc(f"{name}.id", raw_id)
-    pname = _require(f"{name}.name", value.get("name", MISSING), f.text(200))
+    pname = _require(f"{name}.name", value.get("name", MISSING), _party_name)
     return {"type": ptype, "id": pid, "name": pname}
 
 
