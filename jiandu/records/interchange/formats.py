@@ -61,7 +61,10 @@ def columns(kind: Kind) -> list[str]:
 # ---------------------------------------------------------------- reading
 
 def read_rows(path: str | Path, kind: Kind) -> Iterator[SourceRow]:
+    """The file's rows; problems with the file as a whole raise FormatError before the first row."""
     fmt = file_format(path)
+    if not Path(path).is_file():
+        raise FormatError(f"文件不存在或不可读：{path} (no such file)")
     if fmt == "jsonl":
         return _read_jsonl(path)
     if fmt == "csv":
@@ -72,13 +75,16 @@ def read_rows(path: str | Path, kind: Kind) -> Iterator[SourceRow]:
 def _read_jsonl(path) -> Iterator[SourceRow]:
     with open(path, "rb") as fh:
         for number, line in enumerate(fh, start=1):
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]  # a BOM that Windows editors add
             if not line.strip():
                 continue
             try:
                 raw = orjson.loads(line)
             except orjson.JSONDecodeError:
                 text = line.decode("utf-8", "replace").rstrip("\r\n")
-                yield SourceRow(number, None, FieldError("-", "该行不是合法的 JSON", "line is not valid JSON"), text)
+                yield SourceRow(number, None, FieldError("-", "该行不是合法的 UTF-8 JSON",
+                                                         "line is not valid UTF-8 JSON"), text)
                 continue
             if not isinstance(raw, dict):
                 yield SourceRow(number, None, FieldError("-", "每行应为一个 JSON 对象", "each line must be a JSON object"),
@@ -87,18 +93,41 @@ def _read_jsonl(path) -> Iterator[SourceRow]:
             yield SourceRow(number, raw, None, line)
 
 
+def _require_utf8(path) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            raise FormatError(
+                "文件不是 UTF-8 编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）” "
+                "(the file is not UTF-8: save it as CSV UTF-8)") from exc
+
+
 def _read_csv(path, kind: Kind) -> Iterator[SourceRow]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            return
+    # Checks that concern the whole file run now, before the caller writes anything.
+    _require_utf8(path)
+    fh = open(path, newline="", encoding="utf-8-sig")
+    reader = csv.reader(fh)
+    header = next(reader, None)
+    if header is None:
+        fh.close()
+        return iter(())
+    try:
         header = _check_header(header, kind)
-        for cells in reader:
-            number = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            yield _flat_row(number, header, cells, kind)
+    except FormatError:
+        fh.close()
+        raise
+
+    def rows() -> Iterator[SourceRow]:
+        with fh:
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue
+                yield _flat_row(reader.line_num, header, cells, kind)
+
+    return rows()
 
 
 def _read_xlsx(path, kind: Kind) -> Iterator[SourceRow]:
@@ -108,19 +137,28 @@ def _read_xlsx(path, kind: Kind) -> Iterator[SourceRow]:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         raise FormatError(f"无法读取 Excel 文件 (cannot read the workbook): {exc}") from exc
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            return
-        header = _check_header(["" if h is None else str(h) for h in header], kind)
-        for number, values in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            yield _flat_row(number, header, cells, kind)
-    finally:
+    rows = book.worksheets[0].iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
         book.close()
+        return iter(())
+    try:
+        header = _check_header(["" if h is None else str(h) for h in header], kind)
+    except FormatError:
+        book.close()
+        raise
+
+    def flat_rows() -> Iterator[SourceRow]:
+        try:
+            for number, values in enumerate(rows, start=2):
+                cells = [_cell_text(v) for v in values]
+                if not any(c.strip() for c in cells):
+                    continue
+                yield _flat_row(number, header, cells, kind)
+        finally:
+            book.close()
+
+    return flat_rows()
 
 
 def _cell_text(value: Any) -> str:

@@ -247,3 +247,29 @@ def test_wrong_extension_is_a_clear_error(db, tmp_path):
     with pytest.raises(FormatError, match="不支持的文件格式"):
         interchange_import(kind="records", path=path)
     assert not ImportRun.objects.exists()
+
+
+def test_file_level_problems_fail_before_anything_is_written(db, tmp_path):
+    from jiandu.records.interchange.formats import FormatError
+
+    gbk = tmp_path / "agencies.csv"
+    gbk.write_bytes("code,name,type,level,region\n91350100M000100Y43,钢城区某局,administrative_organ,district,370117\n"
+                    .encode("gb18030"))
+    with pytest.raises(FormatError, match="UTF-8"):
+        interchange_import(kind="agencies", path=gbk)
+    no_key = tmp_path / "a.csv"
+    no_key.write_text("name,type\n某局,administrative_organ\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="主键列 code"):
+        interchange_import(kind="agencies", path=no_key)
+    with pytest.raises(FormatError, match="文件不存在"):
+        interchange_import(kind="agencies", path=tmp_path / "missing.jsonl")
+    assert not ImportRun.objects.exists() and not Agency.objects.exists()
+
+
+def test_utf8_bom_and_blank_lines_are_tolerated(db, tmp_path):
+    row = {"code": "91350100M000100Y43", "name": "某局", "type": "administrative_organ",
+           "level": "district", "region": "370117"}
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(row, ensure_ascii=False).encode() + b"\n\n   \n")
+    report = interchange_import(kind="agencies", path=path)
+    assert report.ok and report.counts.created == 1 and report.counts.rows == 1
