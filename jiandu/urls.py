@@ -1,8 +1,9 @@
-"""URL configuration."""
+"""URL configuration: staff pages per app, the JSON API, the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from jiandu.api import api
 from jiandu.core import views as core_views
 
 admin.site.site_header = "钢城区行政执法监督平台"
@@ -11,5 +12,11 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("accounts/", include("jiandu.accounts.urls")),
+    path("records/", include("jiandu.records.urls")),
+    path("org/", include("jiandu.org.urls")),
+    path("powers/", include("jiandu.powers.urls")),
+    path("monitoring/", include("jiandu.monitoring.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,5 @@
+"""Staff pages of the monitoring app."""
+
+app_name = "monitoring"
+
+urlpatterns = []

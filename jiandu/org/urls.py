@@ -1,0 +1,5 @@
+"""Staff pages of the org app."""
+
+app_name = "org"
+
+urlpatterns = []

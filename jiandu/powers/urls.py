@@ -1,0 +1,5 @@
+"""Staff pages of the powers app."""
+
+app_name = "powers"
+
+urlpatterns = []

@@ -1,0 +1,5 @@
+"""Staff pages of the records app."""
+
+app_name = "records"
+
+urlpatterns = []
