@@ -85,3 +85,135 @@ class OfficerStore(ReferenceStore):
         if last is None or (last.status, iso(last.since)) != (row["status"], row["status_since"]):
             CertificateStatusChange.objects.create(officer=obj, status=row["status"],
                                                    since=row["status_since"], source=self.source)
+
+
+class RegionFileError(ValueError):
+    """A region file that cannot be loaded, with every bad line; nothing of it was written."""
+
+
+def region_bundled_path():
+    """The regions shipped with Jiandu: Shandong, Jinan, Gangcheng district and its streets."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent / "data" / "regions_370117.csv"
+
+
+def _region_file_rows(path) -> tuple[dict[str, tuple[int, str, str, str | None]], list[str]]:
+    """code -> (line, name, level, parent) of a code,name,level,parent CSV, and the problems found."""
+    import csv
+
+    from jiandu.core.validators import is_region_code
+
+    from .choices import RegionLevel
+
+    rows: dict[str, tuple[int, str, str, str | None]] = {}
+    problems: list[str] = []
+    header: list[str] | None = None
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            cells = [c.strip() for c in next(csv.reader([line]))]
+            if header is None:
+                header = cells
+                missing = {"code", "name", "level", "parent"} - set(header)
+                if missing:
+                    raise RegionFileError(
+                        f"第 {number} 行：表头缺少 {', '.join(sorted(missing))} 列 "
+                        f"(header must have the columns code,name,level,parent)")
+                continue
+            value = dict(zip(header, cells, strict=False))
+            code, name = value.get("code", ""), value.get("name", "")
+            level, parent = value.get("level", ""), value.get("parent") or None
+            if not is_region_code(code):
+                problems.append(f"第 {number} 行 code：区划代码应为6、9或12位数字 "
+                                f"(region code must be 6, 9 or 12 digits): {code!r}")
+            elif code in rows:
+                problems.append(f"第 {number} 行 code：区划代码 {code} 与第 {rows[code][0]} 行重复 "
+                                f"(code repeated)")
+            if not name or len(name) > 100:
+                problems.append(f"第 {number} 行 name：名称不能为空且不超过100字 "
+                                f"(name must be 1 to 100 characters)")
+            if level not in RegionLevel.values:
+                problems.append(f"第 {number} 行 level：层级应为 {'、'.join(RegionLevel.values)} 之一 "
+                                f"(unknown level): {level!r}")
+            if parent is not None and not is_region_code(parent):
+                problems.append(f"第 {number} 行 parent：上级区划代码应为6、9或12位数字 "
+                                f"(parent must be a region code): {parent!r}")
+            elif parent == code:
+                problems.append(f"第 {number} 行 parent：上级区划不能是自身 (a region cannot be its own parent)")
+            rows.setdefault(code, (number, name, level, parent))
+    if header is None:
+        raise RegionFileError("文件中没有表头和数据 (the file has no header and no rows)")
+    return rows, problems
+
+
+def region_load(*, path) -> int:
+    """Upsert the regions of a ``code,name,level,parent`` CSV in one transaction, parents before
+    children; lines starting with # are comments. Returns how many regions the file holds.
+
+    A parent may come anywhere in the file or be stored already. Any bad line rejects the whole
+    file, every problem listed, because a region tree loaded in part is worse than none.
+    """
+    from django.db import transaction
+
+    from .models import Region
+
+    rows, problems = _region_file_rows(path)
+    outside = {p for (_, _, _, p) in rows.values() if p is not None and p not in rows}
+    stored = _region_ids(outside)
+    depth: dict[str, int] = {}
+    for code, (number, *_) in rows.items():
+        chain, current = [], code
+        while current in rows and current not in depth and current not in chain:
+            chain.append(current)
+            current = rows[current][3]
+        if current in chain:
+            problems.append(f"第 {number} 行 parent：上级区划关系形成循环 (parent chain forms a cycle)")
+            continue
+        if current is not None and current not in rows and current not in stored:
+            problems.append(f"第 {number} 行 parent：上级区划 {current} 既不在文件中也未入库 "
+                            f"(unknown parent region)")
+            continue
+        base = depth.get(current, -1) if current in rows else -1
+        for offset, item in enumerate(reversed(chain), 1):
+            depth[item] = base + offset
+    if problems:
+        raise RegionFileError("\n".join(sorted(set(problems), key=_line_of)))
+
+    with transaction.atomic():
+        ids = dict(stored)
+        for level in sorted(set(depth.values())):
+            codes = [code for code, d in depth.items() if d == level]
+            existing = {r.code: r for part in _slices(codes) for r in Region.objects.filter(code__in=part)}
+            to_create, to_update = [], []
+            for code in codes:
+                _, name, kind, parent = rows[code]
+                parent_id = None if parent is None else ids[parent]
+                obj = existing.get(code)
+                if obj is None:
+                    to_create.append(Region(code=code, name=name, level=kind, parent_id=parent_id))
+                elif (obj.name, obj.level, obj.parent_id) != (name, kind, parent_id):
+                    obj.name, obj.level, obj.parent_id = name, kind, parent_id
+                    to_update.append(obj)
+            Region.objects.bulk_create(to_create, batch_size=500)
+            Region.objects.bulk_update(to_update, ["name", "level", "parent"], batch_size=500)
+            ids.update(_region_ids(codes))
+    return len(rows)
+
+
+def _slices(codes, size: int = 500):
+    # SQLite caps the parameters of one statement; a national file has ~700,000 codes.
+    codes = list(codes)
+    return (codes[i:i + size] for i in range(0, len(codes), size))
+
+
+def _region_ids(codes) -> dict[str, int]:
+    from .models import Region
+
+    return {code: pk for part in _slices(codes)
+            for code, pk in Region.objects.filter(code__in=part).values_list("code", "pk")}
+
+
+def _line_of(problem: str) -> int:
+    return int(problem.split(" ", 2)[1]) if problem.startswith("第 ") else 0

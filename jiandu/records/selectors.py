@@ -81,3 +81,68 @@ def interchange_rows(kind: str) -> Iterator[dict]:
 
     return {"agencies": agency_rows, "officers": officer_rows, "powers": power_rows,
             "four_lists": four_list_rows}[kind]()
+
+
+def record_party_id_masked(obj: Record) -> str:
+    """The party's id as it may be shown: a person's 身份证号 masked, an organisation's USCC in full."""
+    from jiandu.core.crypto import DecryptionError, mask_id_number
+
+    if obj.party_type != PartyType.PERSON:
+        return obj.party_id_plain or ""
+    try:
+        return mask_id_number(decrypt_text(obj.party_id_enc))
+    except DecryptionError:
+        return "（无法解密）"
+
+
+def penalty_labels(mask: int | None) -> str:
+    """The penalties of a record in Chinese, in rising severity, joined with 、."""
+    from .choices import Penalty
+
+    return "、".join(str(Penalty(value).label) for value in mask_to_penalties(mask) or [])
+
+
+def records_with_party_id(queryset, term: str):
+    """Records in ``queryset`` whose party's id is exactly ``term``: a 身份证号 through its keyed
+    hash, a 统一社会信用代码 as it is; none for anything else."""
+    from jiandu.core.crypto import keyed_hash
+    from jiandu.core.validators import is_id_number, is_uscc
+
+    value = term.strip().upper()
+    if is_id_number(value):
+        return queryset.filter(party_type=PartyType.PERSON, party_key=keyed_hash(value))
+    if is_uscc(value):
+        return queryset.filter(party_type=PartyType.ORGANIZATION, party_key=value)
+    return queryset.none()
+
+
+def revision_content_masked(obj) -> str:
+    """A history version's contract JSON for the screen: personal ids masked, never the ciphertext."""
+    import json
+
+    from jiandu.core.crypto import DecryptionError, mask_id_number
+
+    def masked(token):
+        try:
+            return mask_id_number(decrypt_text(token))
+        except DecryptionError:
+            return "（无法解密）"
+
+    content = json.loads(obj.content)
+    if obj.kind == "officers" and content.get("id_number"):
+        content["id_number"] = masked(content["id_number"])
+    party = content.get("party") if obj.kind == "records" else None
+    if isinstance(party, dict) and party.get("type") == PartyType.PERSON and party.get("id"):
+        party["id"] = masked(party["id"])
+    return json.dumps(content, ensure_ascii=False, indent=2)
+
+
+def interchange_kind_choices() -> list[tuple[str, str]]:
+    """(kind, Chinese label) of the five contract kinds, in import order."""
+    from .interchange.schema import KINDS
+
+    return [(name, kind.label) for name, kind in KINDS.items()]
+
+
+def interchange_kind_label(kind: str) -> str:
+    return dict(interchange_kind_choices()).get(kind, kind)
