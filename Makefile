@@ -7,7 +7,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 DEMO_DIR := var/demo
 DEMO_RECORDS ?= 20000
 
-.PHONY: demo test test-sqlite test-pg lint bench install serve clean
+BROWSER_STAMP := node_modules/.installed
+
+.PHONY: demo test test-sqlite test-pg lint bench install browser-deps serve clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 (Python 3.11 is required)"; exit 1; }
@@ -18,10 +20,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Browser tests drive Debian's chromium with playwright-core from npm (never a downloaded browser).
+$(BROWSER_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; }
+	npm ci --no-audit --no-fund --silent
+	touch $(BROWSER_STAMP)
+
+browser-deps: $(BROWSER_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff check jiandu bench tests
 
-test: $(STAMP) lint test-sqlite test-pg
+test: $(STAMP) $(BROWSER_STAMP) lint test-sqlite test-pg
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -p no:cacheprovider -n 2
@@ -45,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules
