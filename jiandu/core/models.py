@@ -1,4 +1,4 @@
-"""The working-day calendar's tables: declared years, per-day overrides and the materialised days."""
+"""Shared models: the working-day calendar tables and the base of every imported row."""
 
 from django.db import models
 from django.db.models import Q
@@ -77,3 +77,17 @@ class CalendarDay(models.Model):
     def __str__(self):
         kind = _("工作日") if self.is_workday else _("休息日")
         return f"{self.day:%Y-%m-%d}（{kind}，#{self.workday_seq}）"
+
+
+class ImportedRow(models.Model):
+    """Fields every row imported through the interchange contract carries: the keyed hash of its
+    canonical content (to tell a changed row from a repeat), its version and the sending system."""
+
+    content_hash = models.CharField(_("内容摘要"), max_length=64, editable=False)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    source = models.CharField(_("来源系统"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+

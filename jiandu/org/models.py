@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jiandu.core.models import ImportedRow
 from jiandu.core.validators import validate_region_code, validate_uscc
 
 from .choices import AgencyType, CertificateStatus, Level, RegionLevel
@@ -29,7 +30,7 @@ class Region(models.Model):
         return f"{self.name}（{self.code}）"
 
 
-class Agency(models.Model):
+class Agency(ImportedRow):
     code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
     name = models.CharField(_("名称"), max_length=200)
     type = models.CharField(_("主体类型"), max_length=32, choices=AgencyType.choices)
@@ -39,10 +40,6 @@ class Agency(models.Model):
         "self", verbose_name=_("上级机构"), to_field="code", db_column="parent_code",
         null=True, blank=True, on_delete=models.PROTECT, related_name="children",
     )
-    content_hash = models.CharField(_("内容摘要"), max_length=64, editable=False)
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
-    source = models.CharField(_("来源系统"), max_length=100, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("执法主体")
@@ -53,7 +50,7 @@ class Agency(models.Model):
         return self.name
 
 
-class Officer(models.Model):
+class Officer(ImportedRow):
     certificate = models.CharField(_("执法证号"), max_length=64, unique=True)
     name = models.CharField(_("姓名"), max_length=100)
     id_number_enc = models.TextField(_("身份证号（密文）"), editable=False)
@@ -68,10 +65,6 @@ class Officer(models.Model):
     status_since = models.DateField(_("状态生效日期"), null=True, blank=True)
     legal_qualification = models.BooleanField(_("具有法律职业资格"), default=False)
     oath_on = models.DateField(_("宣誓日期"), null=True, blank=True)
-    content_hash = models.CharField(_("内容摘要"), max_length=64, editable=False)
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
-    source = models.CharField(_("来源系统"), max_length=100, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("执法人员")

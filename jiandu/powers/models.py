@@ -4,12 +4,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from jiandu.core.models import ImportedRow
 from jiandu.core.money import MoneyField
 
 from .choices import DiscretionLevel, FourList, MaxHarm, PowerKind
 
 
-class Power(models.Model):
+class Power(ImportedRow):
     code = models.CharField(_("事项编码"), max_length=64, unique=True)
     name = models.CharField(_("事项名称"), max_length=300)
     kind = models.CharField(_("事项类型"), max_length=16, choices=PowerKind.choices, db_index=True)
@@ -20,10 +21,6 @@ class Power(models.Model):
     legal_basis = models.TextField(_("设定依据"))
     annual_inspection_cap = models.PositiveIntegerField(_("年度检查次数上限"), null=True, blank=True)
     limitation_years = models.PositiveSmallIntegerField(_("追责时效（年）"), null=True, blank=True)
-    content_hash = models.CharField(_("内容摘要"), max_length=64, editable=False)
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
-    source = models.CharField(_("来源系统"), max_length=100, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("权责清单事项")
@@ -55,7 +52,7 @@ class DiscretionTier(models.Model):
         return f"{self.get_level_display()} {self.min_amount}–{self.max_amount}"
 
 
-class FourListItem(models.Model):
+class FourListItem(ImportedRow):
     code = models.CharField(_("清单编码"), max_length=64, unique=True)
     list = models.CharField(_("清单类型"), max_length=16, choices=FourList.choices, db_index=True)
     power = models.ForeignKey(Power, verbose_name=_("适用事项"), to_field="code",
@@ -65,10 +62,6 @@ class FourListItem(models.Model):
     max_harm = models.CharField(_("危害后果上限"), max_length=8, choices=MaxHarm.choices)
     requires_corrected = models.BooleanField(_("须及时改正"), default=True)
     first_offense_window_days = models.PositiveIntegerField(_("首违认定期间（日）"), null=True, blank=True)
-    content_hash = models.CharField(_("内容摘要"), max_length=64, editable=False)
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
-    source = models.CharField(_("来源系统"), max_length=100, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("四张清单事项")
