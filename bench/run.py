@@ -43,8 +43,10 @@ def machine() -> str:
     import sqlite3
 
     pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip() or "?"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {mem} RAM, "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {pg}")
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {pg}; "
+            f"load average at the end {load} (the machine is shared: compare ratios, not seconds)")
 
 
 def update_results(sections: dict[str, str], command: str) -> None:
