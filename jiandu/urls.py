@@ -12,6 +12,7 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("modules/", include("jiandu.core.urls")),
     path("accounts/", include("jiandu.accounts.urls")),
     path("records/", include("jiandu.records.urls")),
     path("org/", include("jiandu.org.urls")),

@@ -1,6 +1,11 @@
-"""Reads shared across apps."""
+"""Reads shared across apps: platform counts, the home dashboard, the user's unit."""
+
+from __future__ import annotations
+
+import importlib.util
 
 from django.apps import apps
+from django.utils.translation import gettext as _
 
 
 def platform_counts() -> dict[str, int]:
@@ -11,3 +16,73 @@ def platform_counts() -> dict[str, int]:
         "powers": apps.get_model("powers", "Power").objects.count(),
         "records": apps.get_model("records", "Record").objects.count(),
     }
+
+
+def user_unit(user) -> str:
+    """The unit a user works for, as the header shows it: the agency, else the street's region."""
+    if not (user and user.is_authenticated):
+        return ""
+    if user.agency_id:
+        return user.agency.name
+    if user.region_code:
+        region = apps.get_model("org", "Region").objects.filter(code=user.region_code).first()
+        return region.name if region else user.region_code
+    return ""
+
+
+def _alerts_latest(user, limit: int):
+    # #4: the rules engineer provides jiandu.monitoring.selectors.alerts_latest(user, limit);
+    # until it exists the dashboard shows that alerts are still to come.
+    if importlib.util.find_spec("jiandu.monitoring.selectors") is None:
+        return None
+    module = importlib.import_module("jiandu.monitoring.selectors")
+    if not hasattr(module, "alerts_latest"):
+        return None
+    return module.alerts_latest(user, limit)
+
+
+def dashboard(user, *, today=None) -> dict:
+    """What the home page shows ``user``: counts and chart series within their data scope, each
+    one aggregate query, and the newest alerts when the monitoring module provides them.
+
+    Roles without enforcement data (social supervisors) get their modules only.
+    """
+    from jiandu.accounts.access import ALL_STAFF
+    from jiandu.org.selectors import agencies_for, officers_for
+    from jiandu.powers.selectors import powers_for
+    from jiandu.records.selectors import (
+        records_by_agency,
+        records_by_kind,
+        records_by_month,
+        records_for,
+    )
+
+    if not (user.is_superuser or user.role in ALL_STAFF):
+        return {"data": False, "alerts": None}
+    records = records_for(user)
+    return {
+        "data": True,
+        "counts": {
+            "records": records.count(),
+            "agencies": agencies_for(user).count(),
+            "officers": officers_for(user).count(),
+            "powers": powers_for(user).count(),
+        },
+        "charts": {
+            "kinds": records_by_kind(records),
+            "agencies": records_by_agency(records, 15),
+            "months": records_by_month(records, months=24, today=today),
+            "labels": {"records": _("执法行为"), "unit": _("件")},
+        },
+        "alerts": _alerts_latest(user, 10),
+    }
+
+
+def keyset_page(queryset, *, key: str, after: str | None, limit: int) -> tuple[list, str | None]:
+    """One page of ``queryset`` in the order of the unique ``key``, after the cursor ``after``:
+    the rows (model objects, or dicts for a ``values()`` queryset) and the next page's cursor,
+    None on the last. The API's shape of `jiandu.core.pagination.keyset_page`."""
+    from jiandu.core.pagination import keyset_page as page_of
+
+    page = page_of(queryset, key=key, after=after, size=limit)
+    return page.items, page.next_cursor

@@ -39,3 +39,58 @@ def power_rows() -> Iterator[dict]:
 def four_list_rows() -> Iterator[dict]:
     for obj in FourListItem.objects.order_by("code").iterator(chunk_size=2000):
         yield four_list_to_contract(obj)
+
+
+# ---------------------------------------------------------------- staff pages (#3)
+
+def powers_for(user):
+    from jiandu.accounts.selectors import scoped
+
+    return scoped(Power.objects.select_related("agency"), user)
+
+
+def powers_filtered(user, filters: dict):
+    """Powers in scope by kind and agency; the term matches a code exactly or a name in part."""
+    from django.db.models import Q
+
+    qs = powers_for(user).prefetch_related(
+        Prefetch("tiers", queryset=DiscretionTier.objects.order_by("min_amount", "max_amount")))
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("agency"):
+        qs = qs.filter(agency_id=filters["agency"])
+    term = (filters.get("q") or "").strip()
+    if term:
+        qs = qs.filter(Q(code=term) | Q(name__icontains=term))
+    return qs
+
+
+def power_or_404(user, code: str) -> Power:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(powers_for(user), code=code)
+
+
+def power_detail(power: Power) -> dict:
+    return {
+        "tiers": list(power.tiers.order_by("min_amount", "max_amount")),
+        "four_list_items": list(power.four_list_items.order_by("code")),
+    }
+
+
+POWER_EXPORT_HEADERS = ("事项编码", "事项名称", "事项类型", "实施主体", "设定依据", "裁量基准",
+                        "年度检查次数上限", "追责时效（年）")
+
+
+def tiers_text(tiers) -> str:
+    """Discretion tiers in one line: 从轻 0–500；一般 500–2000."""
+    from jiandu.core.money import format_yuan
+
+    return "；".join(f"{t.get_level_display()} {format_yuan(t.min_amount)}–{format_yuan(t.max_amount)}"
+                    for t in tiers)
+
+
+def power_export_rows(qs) -> Iterator[tuple]:
+    for obj in qs.order_by("code").iterator(chunk_size=2000):
+        yield (obj.code, obj.name, obj.get_kind_display(), obj.agency.name, obj.legal_basis,
+               tiers_text(obj.tiers.all()), obj.annual_inspection_cap, obj.limitation_years)

@@ -146,3 +146,267 @@ def interchange_kind_choices() -> list[tuple[str, str]]:
 
 def interchange_kind_label(kind: str) -> str:
     return dict(interchange_kind_choices()).get(kind, kind)
+
+
+# ---------------------------------------------------------------- staff pages (#3)
+
+def records_for(user):
+    """The records ``user`` may see, with their agency and power joined for display."""
+    from jiandu.accounts.selectors import scoped
+
+    return scoped(Record.objects.select_related("agency", "power"), user)
+
+
+def records_filtered(user, filters: dict):
+    """``records_for(user)`` narrowed by a filter form's cleaned data (empty values ignored).
+
+    The search term matches a record id or decision number exactly, a party's name in part, or a
+    party's full 身份证号 / 统一社会信用代码 through its key, combined into one query.
+    """
+    from django.db.models import Q
+
+    qs = records_for(user)
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("agency"):
+        qs = qs.filter(agency_id=filters["agency"])
+    if filters.get("power"):
+        qs = qs.filter(power_id=filters["power"])
+    if filters.get("procedure"):
+        qs = qs.filter(procedure=filters["procedure"])
+    if filters.get("date_from"):
+        qs = qs.filter(act_on__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(act_on__lte=filters["date_to"])
+    if filters.get("decided") == "yes":
+        qs = qs.filter(decided_on__isnull=False)
+    elif filters.get("decided") == "no":
+        qs = qs.filter(decided_on__isnull=True)
+    term = (filters.get("q") or "").strip()
+    if term:
+        qs = (qs.filter(Q(ext_id=term) | Q(decision_no=term) | Q(party_name__icontains=term))
+              | records_with_party_id(qs, term))
+    return qs
+
+
+def record_or_404(user, ext_id: str) -> Record:
+    """One record within ``user``'s scope; 404 for any other id, so a tampered URL learns nothing."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(records_for(user).select_related("import_run"), ext_id=ext_id)
+
+
+def record_officers(record: Record, user) -> list[dict]:
+    """The record's listed officers in order: certificate, the registered officer (or None) and
+    whether ``user`` may open that officer's page."""
+    from jiandu.accounts.selectors import scoped
+    from jiandu.org.models import Officer
+
+    certificates = [link.certificate for link in record.officer_links.order_by("position")]
+    known = {o.certificate: o for o in
+             Officer.objects.select_related("agency").filter(certificate__in=certificates)}
+    visible = set(scoped(Officer.objects.filter(certificate__in=certificates), user)
+                  .values_list("certificate", flat=True))
+    return [{"certificate": c, "officer": known.get(c), "linked": c in visible}
+            for c in certificates]
+
+
+def record_revisions(record: Record) -> list[dict]:
+    """Earlier versions of the record, newest first, with personal ids masked."""
+    from .models import Revision
+
+    return [{"version": rev.version, "superseded_at": rev.superseded_at, "source": rev.source,
+             "content": revision_content_masked(rev)}
+            for rev in Revision.objects.filter(kind="records", key=record.ext_id).order_by("-version")]
+
+
+RECORD_EXPORT_HEADERS = ("记录编号", "执法类别", "执法主体", "执法事项编码", "执法事项名称",
+                         "相对人类型", "相对人名称", "相对人证件号码（脱敏）", "程序",
+                         "违法行为发生日期", "检查或强制措施日期", "立案日期", "决定日期",
+                         "决定书文号", "处罚种类", "罚款金额（元）", "送达日期", "公示日期", "结案日期")
+
+
+def record_export_rows(qs) -> Iterator[tuple]:
+    """Rows for the Excel export of ``qs`` (already scoped and filtered), in the list's order."""
+    from jiandu.core.crypto import DecryptionError, mask_id_number
+    from jiandu.powers.choices import PowerKind
+
+    from .choices import Procedure
+
+    kinds, procedures = dict(PowerKind.choices), dict(Procedure.choices)
+    party_types = dict(PartyType.choices)
+    fields = ("ext_id", "kind", "agency__name", "power_id", "power__name", "party_type",
+              "party_name", "party_id_plain", "party_id_enc", "procedure", "violation_on",
+              "action_on", "filed_on", "decided_on", "decision_no", "penalty_mask", "fine",
+              "served_on", "disclosed_on", "closed_on")
+    for v in qs.order_by("-id").values(*fields).iterator(chunk_size=2000):
+        if v["party_type"] == PartyType.PERSON:
+            try:
+                party_id = mask_id_number(decrypt_text(v["party_id_enc"]))
+            except DecryptionError:
+                party_id = "（无法解密）"
+        else:
+            party_id = v["party_id_plain"]
+        yield (v["ext_id"], str(kinds.get(v["kind"], v["kind"])), v["agency__name"], v["power_id"],
+               v["power__name"], str(party_types.get(v["party_type"], "")), v["party_name"],
+               party_id, str(procedures.get(v["procedure"], "")) if v["procedure"] else "",
+               v["violation_on"], v["action_on"], v["filed_on"], v["decided_on"], v["decision_no"],
+               penalty_labels(v["penalty_mask"]), v["fine"], v["served_on"], v["disclosed_on"],
+               v["closed_on"])
+
+
+def records_by_kind(qs) -> list[dict]:
+    """Record counts per kind (one GROUP BY), largest first, with the kind's Chinese name."""
+    from django.db.models import Count
+
+    from jiandu.powers.choices import PowerKind
+
+    labels = dict(PowerKind.choices)
+    rows = qs.order_by().values("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    return [{"kind": r["kind"], "label": str(labels.get(r["kind"], r["kind"])), "n": r["n"]}
+            for r in rows]
+
+
+def records_by_agency(qs, limit: int = 15) -> list[dict]:
+    """The ``limit`` agencies with the most records (one GROUP BY with the agency's name)."""
+    from django.db.models import Count
+
+    rows = (qs.order_by().values("agency_id", "agency__name").annotate(n=Count("id"))
+            .order_by("-n", "agency_id")[:limit])
+    return [{"agency": r["agency_id"], "name": r["agency__name"], "n": r["n"]} for r in rows]
+
+
+def records_by_month(qs, *, months: int = 24, today=None) -> list[dict]:
+    """Record counts per month of the act date for the last ``months`` months including this one,
+    zeros included (one GROUP BY on the truncated date)."""
+    import datetime as dt
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    rows = (qs.order_by().filter(act_on__gte=first, act_on__lte=today)
+            .annotate(month=TruncMonth("act_on")).values("month").annotate(n=Count("id")))
+    counts = {(r["month"].year, r["month"].month): r["n"] for r in rows}
+    out = []
+    for i in range(months):
+        year, month = divmod(index + i, 12)
+        out.append({"month": f"{year}-{month + 1:02d}", "n": counts.get((year, month + 1), 0)})
+    return out
+
+
+def allowed_import_agencies(user) -> set[str] | None:
+    """The agencies whose records ``user`` may import: None (any) for district roles, else the
+    agencies of the user's scope."""
+    from jiandu.accounts.selectors import sees_everything
+    from jiandu.org.selectors import agencies_for
+
+    if sees_everything(user):
+        return None
+    return set(agencies_for(user).values_list("code", flat=True))
+
+
+def import_runs_for(user):
+    """Import runs ``user`` may look at: their own; every run for administrators."""
+    from jiandu.accounts.choices import Role
+
+    from .models import ImportRun
+
+    qs = ImportRun.objects.select_related("user")
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    return qs.filter(user=user)
+
+
+def import_runs_recent(user, limit: int = 20) -> list:
+    return list(import_runs_for(user).filter(user=user).order_by("-started_at", "-id")[:limit])
+
+
+def import_run_for(user, pk: int):
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(import_runs_for(user), pk=pk)
+
+
+def import_errors_file(upload):
+    """Where the rejection report of an uploaded file goes: ``rejected.<format>`` beside it."""
+    from pathlib import Path
+
+    from .interchange.formats import file_format
+
+    upload = Path(upload)
+    return upload.parent / f"rejected.{file_format(upload)}"
+
+
+def import_errors_path(run):
+    """The rejection report of a run uploaded through the staff page, if there is one.
+
+    Uploads are kept as ``MEDIA_ROOT/imports/<batch>/<name>`` with their report beside them;
+    runs from anywhere else (the command line) have none.
+    """
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from .interchange.formats import FormatError
+
+    root = (Path(settings.MEDIA_ROOT) / "imports").resolve()
+    try:
+        report = import_errors_file(Path(run.file_name).resolve())
+        report.relative_to(root)
+    except (OSError, ValueError, FormatError):
+        return None
+    return report if report.is_file() else None
+
+
+def import_run_problems(run, limit: int = 500) -> list[dict]:
+    """The first ``limit`` rejected rows of a run, read back from its rejection report:
+    line, key, field and reason."""
+    import csv
+
+    from .interchange.schema import KINDS
+
+    path = import_errors_path(run)
+    if path is None:
+        return []
+    key = KINDS[run.kind].key if run.kind in KINDS else "id"
+    out: list[dict] = []
+
+    def add(row: dict):
+        out.append({"line": row.get("_line"), "key": row.get(key) or "", "field": row.get("_field"),
+                    "reason": row.get("_reason")})
+
+    suffix = path.suffix
+    if suffix == ".jsonl":
+        import orjson
+
+        with open(path, "rb") as fh:
+            for line in fh:
+                if len(out) >= limit:
+                    break
+                row = orjson.loads(line)
+                row[key] = row.get(key) if isinstance(row.get(key), str) else ""
+                add(row)
+    elif suffix == ".csv":
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if len(out) >= limit:
+                    break
+                add(row)
+    else:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True)
+            header = [str(h) for h in next(rows, ())]
+            for values in rows:
+                if len(out) >= limit:
+                    break
+                add(dict(zip(header, values, strict=False)))
+        finally:
+            book.close()
+    return out

@@ -62,10 +62,12 @@ class RecordStore(Store):
     kind = RECORDS
     batch_size = 5000
 
-    def __init__(self, *, run: ImportRun, source: str):
+    def __init__(self, *, run: ImportRun, source: str, allowed_agencies: set[str] | None = None):
         self.run = run
         self.source = source
         self.agencies = set(Agency.objects.values_list("code", flat=True))
+        # A department may only send its own records: others are refused row by row.
+        self.allowed_agencies = allowed_agencies
         self.powers = set(Power.objects.values_list("code", flat=True))
         self._person_cache: dict[str, tuple[str, str]] = {}
 
@@ -73,6 +75,9 @@ class RecordStore(Store):
         if row["agency"] not in self.agencies:
             raise FieldError("agency", f"执法主体 {row['agency']} 不存在，请先导入执法主体",
                              "unknown agency")
+        if self.allowed_agencies is not None and row["agency"] not in self.allowed_agencies:
+            raise FieldError("agency", f"执法主体 {row['agency']} 不在您的数据范围内，不能导入其执法数据",
+                             "agency outside your data scope")
         if row["power"] not in self.powers:
             raise FieldError("power", f"执法事项 {row['power']} 不存在，请先导入权责清单",
                              "unknown power")
@@ -148,12 +153,15 @@ class RecordStore(Store):
         old.delete()
 
 
-def store_for(kind: str, *, run: ImportRun, source: str) -> Store:
+def store_for(kind: str, *, run: ImportRun, source: str,
+              allowed_agencies: set[str] | None = None) -> Store:
     from jiandu.org.services import AgencyStore, OfficerStore
     from jiandu.powers.services import FourListStore, PowerStore
 
     stores = {"agencies": AgencyStore, "officers": OfficerStore, "powers": PowerStore,
               "four_lists": FourListStore, "records": RecordStore}
+    if kind == "records":
+        return RecordStore(run=run, source=source, allowed_agencies=allowed_agencies)
     return stores[kind](run=run, source=source)
 
 
@@ -172,8 +180,14 @@ class ImportReport:
 def interchange_import(*, kind: str, path: str | Path, source: str = "", user=None,
                        errors_path: str | Path | None = None,
                        on_problem: Callable[[Problem], None] | None = None,
-                       keep_problems: int = 1000) -> ImportReport:
-    """Import one contract file of ``kind``; bad rows are reported, every valid row is kept."""
+                       keep_problems: int = 1000,
+                       allowed_agencies: set[str] | None = None) -> ImportReport:
+    """Import one contract file of ``kind``; bad rows are reported, every valid row is kept.
+
+    ``allowed_agencies`` (records only) limits the agencies whose rows are accepted; None allows all.
+    """
+    if allowed_agencies is not None and kind != "records":
+        raise ValueError("allowed_agencies 仅适用于执法行为 (allowed_agencies applies to records only)")
     if kind not in KINDS:
         raise ValueError(f"未知的数据类别 {kind!r} (unknown kind; use {', '.join(KINDS)})")
     spec = KINDS[kind]
@@ -197,7 +211,8 @@ def interchange_import(*, kind: str, path: str | Path, source: str = "", user=No
             unchanged=counts.unchanged, rejected=counts.rejected)
 
     try:
-        counts = run_import(rows, store_for(kind, run=run, source=source), problem, progress)
+        store = store_for(kind, run=run, source=source, allowed_agencies=allowed_agencies)
+        counts = run_import(rows, store, problem, progress)
     except BaseException:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.FAILED, finished_at=timezone.now())
         raise
