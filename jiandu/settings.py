@@ -146,6 +146,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Keeps a signed-in user on the two-factor and password-change pages until they are done.
+    "jiandu.accounts.middleware.SignInGateMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -181,6 +183,8 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jiandu.accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "jiandu.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"history": 5}},
 ]
 # Argon2id first (memory-hard); PBKDF2 stays to verify and upgrade older hashes.
 PASSWORD_HASHERS = [

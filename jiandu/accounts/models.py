@@ -29,10 +29,14 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role__in=[Role.LIAISON, Role.OFFICER]) | Q(agency__isnull=False),
                 name="accounts_user_department_roles_have_agency",
+                violation_error_message=_("执法部门联络员和执法人员必须选择所属单位 "
+                                          "(a liaison or officer must belong to an agency)"),
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.STREET_SUPERVISOR) | ~Q(region_code=""),
                 name="accounts_user_street_supervisor_has_region",
+                violation_error_message=_("司法所人员必须填写所属区划代码 "
+                                          "(a street supervisor must have a region code)"),
             ),
         ]
 
@@ -57,10 +61,31 @@ class AuditEvent(models.Model):
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["username", "at"], name="accounts_audit_user_at")]
+        indexes = [
+            models.Index(fields=["username", "at"], name="accounts_audit_user_at"),
+            # The per-IP lockout counts one address's recent failures.
+            models.Index(fields=["ip", "at"], name="accounts_audit_ip_at"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_action_display()}"
+
+
+class PasswordHistory(models.Model):
+    """A password a user has had, as its hash, so that the last few cannot be chosen again."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE,
+                             related_name="password_history")
+    password = models.CharField(_("密码摘要"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ApiToken(models.Model):
