@@ -134,3 +134,15 @@ def otp_code(user) -> str:
         raise LookupError(f"{user.get_username()} 没有已绑定的动态口令设备 (no confirmed device)")
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
+
+
+def api_tokens_of(user):
+    """The user's own API tokens, newest first."""
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def api_token_of(user, pk: int):
+    """One of the user's own tokens; None for another user's token or an unknown id."""
+    return api_tokens_of(user).filter(pk=pk).first()

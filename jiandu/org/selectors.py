@@ -219,3 +219,51 @@ def officer_export_rows(qs) -> Iterator[tuple]:
         yield (obj.certificate, obj.name, officer_id_number_masked(obj), obj.agency.name,
                obj.get_status_display(), obj.status_since, obj.issued_on, obj.expires_on,
                obj.oath_on, "是" if obj.legal_qualification else "否")
+
+
+def officer_to_api(obj: Officer) -> dict:
+    """An officer in the contract's shape with the 身份证号 masked: the plain number never leaves."""
+    return {**officer_to_contract(obj, reveal=False), "id_number": officer_id_number_masked(obj)}
+
+
+def agencies_page(user, *, type: str | None = None, level: str | None = None,
+                  after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
+    """Agencies in the user's scope in code order, keyset-paginated."""
+    from jiandu.core.selectors import keyset_page
+
+    qs = agencies_for(user)
+    if type:
+        qs = qs.filter(type=type)
+    if level:
+        qs = qs.filter(level=level)
+    rows, next_after = keyset_page(qs, key="code", after=after, limit=limit)
+    return [agency_to_contract(obj) for obj in rows], next_after
+
+
+def agency_by_code(user, code: str) -> dict | None:
+    """One agency if the user's scope holds it; None otherwise, as if unknown."""
+    obj = agencies_for(user).filter(code=code).first()
+    return None if obj is None else agency_to_contract(obj)
+
+
+def officers_page(user, *, agency: str | None = None, status: str | None = None,
+                  after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
+    """Officers in the user's data scope in certificate order, keyset-paginated, id numbers masked."""
+    from jiandu.accounts.selectors import scoped
+    from jiandu.core.selectors import keyset_page
+
+    qs = scoped(Officer.objects.all(), user)
+    if agency:
+        qs = qs.filter(agency_id=agency)
+    if status:
+        qs = qs.filter(status=status)
+    rows, next_after = keyset_page(qs, key="certificate", after=after, limit=limit)
+    return [officer_to_api(obj) for obj in rows], next_after
+
+
+def officer_for(user, certificate: str) -> dict | None:
+    """One officer if the user's scope holds them; None otherwise, as if unknown."""
+    from jiandu.accounts.selectors import scoped
+
+    obj = scoped(Officer.objects.all(), user).filter(certificate=certificate).first()
+    return None if obj is None else officer_to_api(obj)

@@ -94,3 +94,53 @@ def power_export_rows(qs) -> Iterator[tuple]:
     for obj in qs.order_by("code").iterator(chunk_size=2000):
         yield (obj.code, obj.name, obj.get_kind_display(), obj.agency.name, obj.legal_basis,
                tiers_text(obj.tiers.all()), obj.annual_inspection_cap, obj.limitation_years)
+
+
+def power_to_api(obj: Power) -> dict:
+    """A power in the contract's shape, amounts as exact decimal text (5136, 12.5)."""
+    from jiandu.core.money import format_yuan
+
+    row = power_to_contract(obj)
+    if row["discretion"]:
+        row["discretion"] = [{**t, "min": format_yuan(t["min"]), "max": format_yuan(t["max"])}
+                             for t in row["discretion"]]
+    return row
+
+
+def _powers_with_tiers(user):
+    return powers_for(user).prefetch_related(Prefetch("tiers", queryset=DiscretionTier.objects.all()))
+
+
+def powers_page(user, *, kind: str | None = None, agency: str | None = None,
+                after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
+    """Powers in the user's scope with their 裁量基准 tiers in code order, keyset-paginated."""
+    from jiandu.core.selectors import keyset_page
+
+    qs = _powers_with_tiers(user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if agency:
+        qs = qs.filter(agency_id=agency)
+    rows, next_after = keyset_page(qs, key="code", after=after, limit=limit)
+    return [power_to_api(obj) for obj in rows], next_after
+
+
+def power_by_code(user, code: str) -> dict | None:
+    """One power if the user's scope holds it; None otherwise, as if unknown."""
+    obj = _powers_with_tiers(user).filter(code=code).first()
+    return None if obj is None else power_to_api(obj)
+
+
+def four_lists_page(user, *, list_kind: str | None = None, power: str | None = None,
+                    after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
+    """四张清单 items of the powers in the user's scope in code order, keyset-paginated."""
+    from jiandu.accounts.selectors import scoped
+    from jiandu.core.selectors import keyset_page
+
+    qs = scoped(FourListItem.objects.all(), user, agency_field="power__agency")
+    if list_kind:
+        qs = qs.filter(list=list_kind)
+    if power:
+        qs = qs.filter(power_id=power)
+    rows, next_after = keyset_page(qs, key="code", after=after, limit=limit)
+    return [four_list_to_contract(obj) for obj in rows], next_after

@@ -410,3 +410,97 @@ def import_run_problems(run, limit: int = 500) -> list[dict]:
         finally:
             book.close()
     return out
+
+
+def record_to_api(v: dict) -> dict:
+    """A stored record (a ``values()`` row of `_FIELDS`) in the contract's shape for the API: a
+    person's 身份证号 masked, never plain nor encrypted; the fine as exact decimal text."""
+    from jiandu.core.crypto import DecryptionError, mask_id_number
+    from jiandu.core.money import format_yuan
+
+    row = record_to_contract(v, reveal=False)
+    if v["party_type"] == PartyType.PERSON:
+        try:
+            row["party"]["id"] = mask_id_number(decrypt_text(v["party_id_enc"]))
+        except DecryptionError:
+            row["party"]["id"] = "（无法解密）"
+    if row["fine"] is not None:
+        row["fine"] = format_yuan(row["fine"])
+    return row
+
+
+def records_page(user, *, kind: str | None = None, agency: str | None = None,
+                 act_on_from=None, act_on_to=None, decided: bool | None = None,
+                 after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
+    """Records in the user's data scope in id order, filtered, keyset-paginated."""
+    from jiandu.accounts.selectors import scoped
+    from jiandu.core.selectors import keyset_page
+
+    qs = scoped(Record.objects.all(), user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if agency:
+        qs = qs.filter(agency_id=agency)
+    if act_on_from:
+        qs = qs.filter(act_on__gte=act_on_from)
+    if act_on_to:
+        qs = qs.filter(act_on__lte=act_on_to)
+    if decided is not None:
+        qs = qs.filter(decided_on__isnull=not decided)
+    rows, next_after = keyset_page(qs.values(*_FIELDS), key="ext_id", after=after, limit=limit)
+    return [record_to_api(v) for v in rows], next_after
+
+
+def _record_values_for(user, ext_id: str) -> dict | None:
+    from jiandu.accounts.selectors import scoped
+
+    return scoped(Record.objects.all(), user).filter(ext_id=ext_id).values(*_FIELDS).first()
+
+
+def record_for(user, ext_id: str) -> dict | None:
+    """One record if the user's scope holds it; None otherwise, as if it did not exist."""
+    v = _record_values_for(user, ext_id)
+    return None if v is None else record_to_api(v)
+
+
+def record_versions_for(user, ext_id: str) -> list[dict] | None:
+    """Every version of a record in the user's scope, oldest first, the current one last.
+
+    An earlier version that named an agency outside the user's scope is left out: the record
+    moved between units, and the old unit's data stays with it.
+    """
+    import json
+
+    from jiandu.org.selectors import agencies_for
+
+    from .models import Revision
+
+    v = _record_values_for(user, ext_id)
+    if v is None:
+        return None
+    revisions = list(Revision.objects.filter(kind="records", key=ext_id).order_by("version"))
+    contents = [json.loads(revision_content_masked(r)) for r in revisions]
+    allowed = set(agencies_for(user).filter(code__in={c.get("agency") for c in contents})
+                  .values_list("code", flat=True)) if contents else set()
+    versions = [{"version": r.version, "current": False, "source": r.source,
+                 "superseded_at": r.superseded_at, "record": content}
+                for r, content in zip(revisions, contents, strict=True) if content.get("agency") in allowed]
+    versions.append({"version": v["version"], "current": True, "source": v["source"],
+                     "superseded_at": None, "record": record_to_api(v)})
+    return versions
+
+
+def import_kinds_for(user) -> list[str]:
+    """The contract kinds ``user`` may import: all for administrators and district supervisors, only
+    records for a department's liaison, none for anyone else."""
+    from jiandu.accounts.choices import Role
+
+    from .interchange.schema import KINDS
+
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    if user.is_superuser or user.role in (Role.ADMIN, Role.SUPERVISOR):
+        return list(KINDS)
+    if user.role == Role.LIAISON:
+        return ["records"]
+    return []
