@@ -1,0 +1,211 @@
+"""The rule engine: runs the rules set-based, stages their findings, merges them into alerts."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jiandu.records.services import bulk_insert
+
+from .choices import ACTIVE_STATUSES, AlertAction, AlertStatus, RunStatus
+from .models import RuleRun
+from .rules import Candidate, Context, Rule, all_rules
+from .rules.sql import dialect_for
+
+STAGE = "monitoring_stage"
+CHANGES = "monitoring_changes"
+STAGE_COLUMNS = ("rule", "record_ext_id", "power_code", "party_key", "agency_code", "detail", "facts",
+                 "fingerprint")
+STAGE_DDL = ("rule varchar(32) NOT NULL, record_ext_id varchar(100), power_code varchar(64), "
+             "party_key varchar(64), agency_code varchar(18), detail text NOT NULL, "
+             "facts text NOT NULL, fingerprint varchar(32) NOT NULL")
+BATCH = 5000
+# What the rules read and the merge writes, for the planner's statistics.
+READ_TABLES = ["records_record", "records_recordofficer", "org_officer", "powers_power",
+               "powers_discretiontier", "powers_fourlistitem", "core_calendarday", "monitoring_alert"]
+
+
+def fingerprint(rule: str, candidate: Candidate) -> str:
+    payload = orjson.dumps([rule, candidate.record, candidate.power, candidate.facts],
+                           option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+@dataclass
+class Merge:
+    new: int = 0
+    seen: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    deleted: int = 0
+
+
+def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
+              progress: Callable[[str], None] | None = None) -> RuleRun:
+    """Run ``rules`` (default: all) as of ``as_of`` and merge their findings into the alerts.
+
+    Each rule's candidates go to a temporary table in batches; the merge with the stored alerts
+    is a handful of set-based statements keyed by fingerprint, so the run never holds all
+    findings in memory and never issues a statement per alert:
+
+    - a current alert (``last_seen_run`` empty) whose fingerprint no longer fires is deleted if
+      it is open and nobody has touched it, otherwise kept with the last run that saw it: an
+      open or acknowledged one becomes resolved, a dismissed one or a clue stays so;
+    - an alert whose fingerprint fires again is current again as it is: a dismissed one stays
+      dismissed, a clue stays a clue, a resolved one reopens;
+    - a fingerprint not stored yet becomes a new open alert.
+
+    Unchanged data therefore writes nothing but the run itself. The run row is written first so
+    that a failure (an unknown calendar year, say) stays visible as a failed run; everything
+    else commits or rolls back as one.
+    """
+    rules = list(rules or all_rules())
+    say = progress or (lambda _message: None)
+    run = RuleRun.objects.create(as_of=as_of, year=year, started_at=timezone.now())
+    try:
+        with transaction.atomic():
+            counts = _stage(run, rules, say)
+            merge = _merge(run, rules)
+            say(f"合并：新增 {merge.new}，仍存在 {merge.seen}（其中重新打开 {merge.reopened}），"
+                f"已消除 {merge.resolved}，删除未处理 {merge.deleted}")
+            run.counts, run.merge = counts, asdict(merge)
+            run.status = RunStatus.DONE
+            run.finished_at = timezone.now()
+            run.save(update_fields=["counts", "merge", "status", "finished_at"])
+    except BaseException as exc:
+        RuleRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(),
+                                                 error=str(exc)[:4000])
+        raise
+    return run
+
+
+def _stage(run: RuleRun, rules: list[Rule], say) -> dict[str, int]:
+    dialect = dialect_for(connection)
+    with connection.cursor() as cursor:
+        if dialect.lock():
+            cursor.execute(dialect.lock())
+        analysed = dialect.refresh_statistics(cursor, READ_TABLES)
+        if analysed:
+            say(f"已更新统计信息：{'、'.join(analysed)}")
+        for statement in dialect.temp_table(STAGE, STAGE_DDL):
+            cursor.execute(statement)
+    ctx = Context(as_of=run.as_of, year=run.year, dialect=dialect, connection=connection)
+    counts: dict[str, int] = {}
+    try:
+        _stage_rules(ctx, rules, counts, say)
+    finally:
+        ctx.close()
+    with connection.cursor() as cursor:
+        for statement in dialect.temp_index(STAGE, "fingerprint"):
+            cursor.execute(statement)
+    return counts
+
+
+def _stage_rules(ctx: Context, rules: list[Rule], counts: dict[str, int], say) -> None:
+    for i, rule in enumerate(rules, 1):
+        started = time.perf_counter()
+        found = 0
+        batch: list[tuple] = []
+        # A rule yields each record (or power) once; should one ever yield it twice, the alert
+        # table's unique constraints refuse the run rather than store two alerts.
+        for candidate in rule.candidates(ctx):
+            found += 1
+            batch.append((rule.code, candidate.record, candidate.power, candidate.party,
+                          candidate.agency, rule.detail(candidate),
+                          orjson.dumps(candidate.facts, option=orjson.OPT_SORT_KEYS).decode(),
+                          fingerprint(rule.code, candidate)))
+            if len(batch) >= BATCH:
+                bulk_insert(STAGE, STAGE_COLUMNS, batch)
+                batch.clear()
+        bulk_insert(STAGE, STAGE_COLUMNS, batch)
+        counts[rule.code] = found
+        say(f"[{i}/{len(rules)}] {rule.code} {rule.name}：{found} 条"
+            f"（{time.perf_counter() - started:.1f} 秒）")
+
+
+def _previous_runs(run: RuleRun, codes: list[str]) -> dict[str, int]:
+    """For each rule, the last finished run before ``run`` that ran it: the last to see its
+    alerts that stop firing now."""
+    found: dict[str, int] = {}
+    earlier = RuleRun.objects.filter(status=RunStatus.DONE, pk__lt=run.pk).order_by("-pk")
+    for pk, counts in earlier.values_list("pk", "counts").iterator(chunk_size=20):
+        for code in codes:
+            if code in counts:
+                found.setdefault(code, pk)
+        if len(found) == len(codes):
+            break
+    return found
+
+
+def _merge(run: RuleRun, rules: list[Rule]) -> Merge:
+    dialect = dialect_for(connection)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    codes = [rule.code for rule in rules]
+    in_rules = f"monitoring_alert.rule IN ({', '.join(['%s'] * len(codes))})"
+    active = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
+    fires = f"EXISTS (SELECT 1 FROM {STAGE} s WHERE s.fingerprint = monitoring_alert.fingerprint)"
+    event = ("INSERT INTO monitoring_alertevent (alert_id, at, user_id, action, from_status, to_status, "
+             "note, run_id) SELECT monitoring_alert.id, %s, NULL, %s, monitoring_alert.status, %s, '', %s "
+             "FROM monitoring_alert WHERE ")
+    previous = _previous_runs(run, codes)
+    last_seen = " ".join(f"WHEN '{code}' THEN {int(pk)}" for code, pk in previous.items())
+    last_seen = f"CASE monitoring_alert.rule {last_seen} ELSE first_seen_run_id END" if last_seen \
+        else "first_seen_run_id"
+    merge = Merge()
+    with connection.cursor() as cursor:
+        # The alerts that change, found in one pass each: current ones of these rules that no
+        # longer fire (gone), and earlier ones that fire again (back).
+        for statement in dialect.temp_table(CHANGES, "id bigint PRIMARY KEY, back smallint NOT NULL"):
+            cursor.execute(statement)
+        cursor.execute(f"INSERT INTO {CHANGES} (id, back) SELECT id, 0 FROM monitoring_alert WHERE {in_rules} "
+                       f"AND monitoring_alert.last_seen_run_id IS NULL AND NOT {fires}", codes)
+        cursor.execute(f"INSERT INTO {CHANGES} (id, back) SELECT id, 1 FROM monitoring_alert "
+                       f"WHERE monitoring_alert.last_seen_run_id IS NOT NULL AND {fires}")
+        gone = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE back = 0)"
+        back = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE back = 1)"
+        # 1. No longer firing: nobody touched it → gone; handled → resolved, history kept;
+        #    dismissed or turned into a clue → stays so. Each keeps the last run that saw it.
+        cursor.execute(
+            f"""DELETE FROM monitoring_alert WHERE {gone} AND monitoring_alert.status = %s
+                AND monitoring_alert.assignee_id IS NULL
+                AND NOT EXISTS (SELECT 1 FROM monitoring_alertevent e WHERE e.alert_id = monitoring_alert.id)
+                AND NOT EXISTS (SELECT 1 FROM monitoring_alertcomment c WHERE c.alert_id = monitoring_alert.id)""",
+            [AlertStatus.OPEN])
+        merge.deleted = cursor.rowcount
+        resolving = f"{gone} AND monitoring_alert.status IN ({active})"
+        cursor.execute(event + resolving, [now, AlertAction.RESOLVE, AlertStatus.RESOLVED, run.pk])
+        cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {resolving}",
+                       [AlertStatus.RESOLVED, now])
+        merge.resolved = cursor.rowcount
+        cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = {last_seen} WHERE {gone}")
+        # 2. Firing again after it had stopped: current again; a resolved one reopens.
+        reopen = f"{back} AND monitoring_alert.status = '{AlertStatus.RESOLVED}'"
+        cursor.execute(event + reopen, [now, AlertAction.REOPEN, AlertStatus.OPEN, run.pk])
+        cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {reopen}",
+                       [AlertStatus.OPEN, now])
+        merge.reopened = cursor.rowcount
+        cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = NULL WHERE {back}")
+        # 3. Known fingerprints leave the stage; what is left is new. (An INSERT that anti-joins
+        # the table it fills may rescan its own growing heap for every row.)
+        cursor.execute(f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM monitoring_alert a "
+                       f"WHERE a.fingerprint = {STAGE}.fingerprint)")
+        merge.seen = cursor.rowcount
+        cursor.execute(
+            f"""INSERT INTO monitoring_alert (rule, record_ext_id, power_code, party_key, agency_code,
+                    detail, facts, fingerprint, status, dismiss_reason, assignee_id, clue_id,
+                    first_seen_run_id, last_seen_run_id, created_at, updated_at)
+                SELECT s.rule, s.record_ext_id, s.power_code, s.party_key, s.agency_code, s.detail,
+                       {dialect.json('s.facts')}, s.fingerprint, %s, '', NULL, NULL, %s, NULL, %s, %s
+                FROM {STAGE} s""",
+            [AlertStatus.OPEN, run.pk, now, now])
+        merge.new = cursor.rowcount
+        if dialect.vendor == "sqlite":
+            cursor.execute(f"DROP TABLE temp.{STAGE}")
+            cursor.execute(f"DROP TABLE temp.{CHANGES}")
+    return merge

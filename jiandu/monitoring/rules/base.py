@@ -1,0 +1,118 @@
+"""The rule registry: what a rule is, what it yields, and the context it runs in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from jiandu.core.money import format_yuan, from_fen
+
+from .sql import Dialect, iso
+
+FETCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One finding before it is stored: what it is about, the facts (which the fingerprint
+    hashes) and the facts in Chinese (which complete the rule's explanation)."""
+
+    record: str | None
+    power: str | None
+    agency: str | None
+    party: str | None
+    facts: dict
+    text: str
+
+
+@dataclass
+class Context:
+    as_of: dt.date
+    year: int
+    dialect: Dialect
+    connection: object
+    _open: list = field(default_factory=list, init=False, repr=False)
+
+    def rows(self, sql: str, params: Iterable = ()) -> Iterator[dict]:
+        """Rows of one query as dicts, streamed (a server-side cursor on PostgreSQL)."""
+        cursor = self.connection.chunked_cursor()
+        self._open.append(cursor)
+        try:
+            cursor.execute(sql, list(params))
+            names = [c[0] for c in cursor.description]
+            while batch := cursor.fetchmany(FETCH):
+                for values in batch:
+                    yield dict(zip(names, values, strict=True))
+        finally:
+            self._close(cursor)
+
+    def close(self) -> None:
+        """Close every cursor still open. A rule that fails mid-way leaves its generator alive
+        in the traceback; closed later, after the rollback, its server-side cursor would be
+        gone and the CLOSE would abort whatever transaction runs then."""
+        while self._open:
+            self._close(self._open[-1])
+
+    def _close(self, cursor) -> None:
+        if cursor in self._open:
+            self._open.remove(cursor)
+            try:
+                cursor.close()
+            except Exception:
+                pass
+
+    def d(self, value: dt.date):
+        return self.dialect.param(value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    basis: str
+    explanation: str
+    family: str
+    per: str  # "record": one alert per record; "power": one alert per power
+    find: Callable[[Context], Iterable[Candidate]]
+
+    def candidates(self, ctx: Context) -> Iterable[Candidate]:
+        return self.find(ctx)
+
+    def detail(self, candidate: Candidate) -> str:
+        return f"{self.explanation}：{candidate.text}" if candidate.text else self.explanation
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, *, name: str, basis: str, explanation: str, per: str = "record"):
+    """Register the decorated function as the finder of rule ``code``."""
+
+    def register(find: Callable[[Context], Iterable[Candidate]]):
+        if code in REGISTRY:
+            raise ValueError(f"rule {code} registered twice")
+        REGISTRY[code] = Rule(code=code, name=name, basis=basis, explanation=explanation,
+                              family=find.__module__.rsplit(".", 1)[-1], per=per, find=find)
+        return find
+
+    return register
+
+
+def on_record(row: dict, facts: dict, text: str) -> Candidate:
+    """A finding about the record of ``row`` (which selects ext_id, agency_code, party_key)."""
+    return Candidate(record=row["ext_id"], power=None, agency=row["agency_code"],
+                     party=row["party_key"], facts=facts, text=text)
+
+
+def yuan(fen) -> str:
+    return f"{format_yuan(from_fen(int(fen)))} 元"
+
+
+def flag(value) -> bool:
+    """A boolean from SQL: True/False on PostgreSQL, 1/0 (or a converted bool) on SQLite."""
+    return bool(value)
+
+
+def day(value) -> str | None:
+    return iso(value)

@@ -1,0 +1,155 @@
+"""Rules on time limits: decision in 90 days, service and disclosure in 7 working days, measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jiandu.core.calendar import UnknownCalendarYear, known_years
+from jiandu.records.choices import Measure
+
+from .base import Context, day, flag, on_record, rule
+from .sql import as_date
+
+RECORD = "r.ext_id, r.agency_code, r.party_key"
+DECISION_DAYS = 90
+
+
+class CalendarTableStale(RuntimeError):
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(
+            f"工作日日历表缺少 {year} 年附近的日期，请运行 jiandu migrate 或在管理后台保存日历以重建 "
+            f"(the working-day table lacks days around {year}: rebuild it)"
+        )
+
+WORKING_DAYS = 7
+
+
+@rule(
+    "decision_deadline",
+    name="超期未作出处罚决定",
+    basis="《中华人民共和国行政处罚法》第六十条",
+    explanation="立案之日起九十日内未作出行政处罚决定，且未依法延长期限",
+)
+def decision_deadline(ctx: Context):
+    sq = ctx.dialect
+    as_of = ctx.d(ctx.as_of)
+    sql = f"""
+        SELECT {RECORD}, r.filed_on, r.decided_on
+        FROM records_record r
+        WHERE {sq.scan('r.kind')} = 'penalty' AND NOT r.extended AND r.filed_on IS NOT NULL
+          AND ((r.decided_on IS NOT NULL AND {sq.days('r.decided_on', 'r.filed_on')} > {DECISION_DAYS})
+               OR (r.decided_on IS NULL AND r.closed_on IS NULL
+                   AND {sq.days('%s', 'r.filed_on')} > {DECISION_DAYS}))
+    """
+    for row in ctx.rows(sql, [as_of]):
+        filed, decided = as_date(row["filed_on"]), as_date(row["decided_on"])
+        # Facts and wording leave the as-of date out: an open case stays the same alert day
+        # after day, and a re-run over unchanged data rewrites nothing.
+        facts = {"filed_on": filed.isoformat(), "decided_on": day(decided)}
+        if decided is not None:
+            text = f"立案日期 {filed}，决定日期 {decided}，历时 {(decided - filed).days} 日"
+        else:
+            last = filed + dt.timedelta(days=DECISION_DAYS)
+            text = f"立案日期 {filed}，期限届满日 {last}，仍未作出决定、未结案"
+        yield on_record(row, facts, text)
+
+
+def _deadline_sql(ctx: Context, *, kinds: tuple[str, ...], done: str) -> str:
+    """Decided records of ``kinds`` with the 7th working day after decided_on (``due``, NULL
+    where the calendar does not reach) that ``done`` missed or that passed undone."""
+    kind_list = ", ".join(f"'{k}'" for k in kinds)
+    return f"""
+        SELECT {RECORD}, r.decided_on, r.{done} AS done_on, d.due
+        FROM records_record r
+        LEFT JOIN (
+            SELECT c0.day, cn.day AS due
+            FROM core_calendarday c0
+            JOIN core_calendarday cn
+              ON cn.is_workday AND cn.workday_seq = c0.workday_seq + {WORKING_DAYS}
+        ) d ON d.day = r.decided_on
+        WHERE {ctx.dialect.scan('r.kind')} IN ({kind_list}) AND r.decided_on IS NOT NULL
+          AND (d.due IS NULL OR r.{done} > d.due OR (r.{done} IS NULL AND d.due < %s))
+    """
+
+
+def _late(ctx: Context, rows, *, label: str):
+    """Candidates from ``_deadline_sql`` rows; refuses to guess where the calendar stops."""
+    years = None
+    for row in rows:
+        decided, done, due = as_date(row["decided_on"]), as_date(row["done_on"]), as_date(row["due"])
+        if due is None:
+            # The 7th working day is never earlier than the 7th calendar day, so a few cases are
+            # settled without the calendar; any other needs the year the calendar lacks.
+            earliest = decided + dt.timedelta(days=WORKING_DAYS)
+            if (done is not None and done <= earliest) or (done is None and ctx.as_of <= earliest):
+                continue
+            years = years or known_years()
+            for year in (decided.year, decided.year + 1):
+                if year not in years:
+                    raise UnknownCalendarYear(year)
+            # Both years are known but the materialised table lacks them: it was not rebuilt.
+            raise CalendarTableStale(decided.year)
+        facts = {"decided_on": decided.isoformat(), f"{label}_on": day(done), "due": due.isoformat()}
+        verb = {"served": "送达", "disclosed": "公示"}[label]
+        if done is not None:
+            text = f"决定日期 {decided}，期限届满日（第 7 个工作日）{due}，实际 {done} {verb}"
+        else:
+            text = f"决定日期 {decided}，期限届满日（第 7 个工作日）{due}，仍未{verb}"
+        yield on_record(row, facts, text)
+
+
+@rule(
+    "service_deadline",
+    name="处罚决定书送达超期",
+    basis="《中华人民共和国行政处罚法》第六十一条、第八十五条",
+    explanation="行政处罚决定书未在决定后七个工作日内送达",
+)
+def service_deadline(ctx: Context):
+    rows = ctx.rows(_deadline_sql(ctx, kinds=("penalty",), done="served_on"), [ctx.d(ctx.as_of)])
+    return _late(ctx, rows, label="served")
+
+
+@rule(
+    "disclosure_deadline",
+    name="执法决定公示超期",
+    basis="《中华人民共和国行政处罚法》第四十八条；国办发〔2018〕118号（行政处罚、行政许可决定七个工作日内公开）",
+    explanation="行政处罚、行政许可决定未在决定后七个工作日内公示",
+)
+def disclosure_deadline(ctx: Context):
+    rows = ctx.rows(_deadline_sql(ctx, kinds=("penalty", "licensing"), done="disclosed_on"),
+                    [ctx.d(ctx.as_of)])
+    return _late(ctx, rows, label="disclosed")
+
+
+@rule(
+    "compulsory_duration",
+    name="强制措施超期",
+    basis="《中华人民共和国行政强制法》第二十五条、第三十二条",
+    explanation="查封、扣押、冻结超过三十日（依法延长的超过六十日）",
+)
+def compulsory_duration(ctx: Context):
+    sq = ctx.dialect
+    as_of = ctx.d(ctx.as_of)
+    end = "COALESCE(r.measure_end_on, %s)"
+    sql = f"""
+        SELECT {RECORD}, r.measure, r.action_on, r.measure_end_on, r.measure_extended
+        FROM records_record r
+        WHERE {sq.scan('r.kind')} = 'compulsory' AND r.measure IN ('seal', 'seize', 'freeze')
+          AND r.action_on IS NOT NULL
+          AND {sq.days(end, 'r.action_on')} > CASE WHEN r.measure_extended THEN 60 ELSE 30 END
+    """
+    for row in ctx.rows(sql, [as_of]):
+        start, stop = as_date(row["action_on"]), as_date(row["measure_end_on"])
+        extended = flag(row["measure_extended"])
+        facts = {"measure": row["measure"], "action_on": start.isoformat(), "measure_end_on": day(stop),
+                 "measure_extended": extended}
+        days = 60 if extended else 30
+        limit = f"{days} 日（已依法延长）" if extended else f"{days} 日"
+        label = Measure(row["measure"]).label
+        if stop is not None:
+            text = f"{label}自 {start} 至 {stop}，共 {(stop - start).days} 日，超过 {limit}"
+        else:
+            text = (f"{label}自 {start} 起仍未解除，期限 {limit}，"
+                    f"届满日 {start + dt.timedelta(days=days)}")
+        yield on_record(row, facts, text)

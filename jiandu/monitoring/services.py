@@ -1,0 +1,176 @@
+"""Writes of the monitoring app: rule runs and the handling of alerts, each one audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from jiandu.accounts.access import SUPERVISION
+from jiandu.accounts.choices import AuditAction
+from jiandu.accounts.selectors import scoped
+from jiandu.accounts.services import audit_record
+
+from .choices import AlertAction
+from .engine import run_rules
+from .models import Alert, AlertComment, AlertEvent, RuleRun
+from .rules import Rule
+from .workflow import TransitionError, next_status
+
+OBJECT_TYPE = "monitoring.alert"
+
+
+def rule_run_execute(*, as_of: dt.date, year: int, rules: Sequence[Rule] | None = None, user=None,
+                     progress: Callable[[str], None] | None = None) -> RuleRun:
+    """Run the rules and merge their findings into the alerts (see ``engine``)."""
+    run = run_rules(as_of=as_of, year=year, rules=rules, progress=progress)
+    total = sum(run.counts.values())
+    audit_record(action=AuditAction.CREATE, user=user, username="" if user else "jiandu check",
+                 object_type="monitoring.rulerun", object_id=str(run.pk),
+                 detail=f"监督规则运行：基准日 {as_of}，年度 {year}，预警 {total} 条")
+    return run
+
+
+def _handler(user) -> None:
+    if not (user and user.is_authenticated and user.is_active
+            and (user.is_superuser or user.role in SUPERVISION)):
+        raise PermissionDenied("只有监督机构人员可以处理预警 (only supervisors handle alerts)")
+
+
+def _locked(user, ids: Iterable[int]) -> list[Alert]:
+    """The alerts among ``ids`` that ``user`` may see, locked for this transaction."""
+    qs = scoped(Alert.objects.all(), user).select_for_update(of=("self",))
+    return list(qs.filter(pk__in=list(ids)).order_by("pk"))
+
+
+def _one(user, alert_id: int) -> Alert:
+    found = _locked(user, [alert_id])
+    if not found:
+        raise Alert.DoesNotExist(f"预警 {alert_id} 不存在或不在您的数据范围内")
+    return found[0]
+
+
+def _act(alert: Alert, *, user, action: str, note: str = "", audit: str, **changes) -> Alert:
+    """Move ``alert`` by ``action``, record the step in its history and the audit log."""
+    before = alert.status
+    alert.status = next_status(before, action)
+    now = timezone.now()
+    for name, value in changes.items():
+        setattr(alert, name, value)
+    alert.updated_at = now
+    alert.save(update_fields=["status", "updated_at", *changes])
+    AlertEvent.objects.create(alert=alert, at=now, user=user, action=action, from_status=before,
+                              to_status=alert.status, note=note)
+    audit_record(action=AuditAction.CHANGE, user=user, object_type=OBJECT_TYPE, object_id=str(alert.pk),
+                 detail=f"{audit}：{alert.rule} {alert.record_id or alert.power_id}" + (f"；{note}" if note else ""))
+    return alert
+
+
+def _reason(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(f"{what}不能为空 ({what} is required)")
+    return text
+
+
+def alert_acknowledge(*, user, alert_id: int, note: str = "") -> Alert:
+    _handler(user)
+    with transaction.atomic():
+        return _act(_one(user, alert_id), user=user, action=AlertAction.ACKNOWLEDGE, note=note.strip(),
+                    audit="确认预警")
+
+
+def alert_dismiss(*, user, alert_id: int, reason: str) -> Alert:
+    _handler(user)
+    reason = _reason(reason, "排除理由")
+    with transaction.atomic():
+        return _act(_one(user, alert_id), user=user, action=AlertAction.DISMISS, note=reason,
+                    audit="排除预警", dismiss_reason=reason)
+
+
+def alert_assign(*, user, alert_id: int, assignee) -> Alert:
+    """Give the alert to ``assignee`` (a supervisor), or to nobody with None."""
+    _handler(user)
+    _check_assignee(assignee)
+    with transaction.atomic():
+        alert = _one(user, alert_id)
+        name = str(assignee) if assignee else "（无）"
+        return _act(alert, user=user, action=AlertAction.ASSIGN, note=f"承办人：{name}",
+                    audit="指派预警", assignee=assignee)
+
+
+def alert_to_clue(*, user, alert_id: int, clue_id: int | None = None, note: str = "") -> Alert:
+    """Turn the alert into a supervision clue; ``clue_id`` names the clue once the clue app exists."""
+    _handler(user)
+    with transaction.atomic():
+        return _act(_one(user, alert_id), user=user, action=AlertAction.TO_CLUE, note=note.strip(),
+                    audit="预警转为线索", clue_id=clue_id)
+
+
+def alert_comment(*, user, alert_id: int, text: str) -> AlertComment:
+    """Anyone who sees the alert may comment (a department explains itself here)."""
+    if not (user and user.is_authenticated and user.is_active):
+        raise PermissionDenied("请先登录 (sign in first)")
+    text = _reason(text, "评论内容")
+    with transaction.atomic():
+        alert = _one(user, alert_id)
+        next_status(alert.status, AlertAction.COMMENT)
+        comment = AlertComment.objects.create(alert=alert, author=user, text=text)
+        Alert.objects.filter(pk=alert.pk).update(updated_at=timezone.now())
+        audit_record(action=AuditAction.CREATE, user=user, object_type="monitoring.alertcomment",
+                     object_id=str(comment.pk), detail=f"评论预警 {alert.pk}：{text[:200]}")
+    return comment
+
+
+def _check_assignee(assignee) -> None:
+    if assignee is None:
+        return
+    if not (assignee.is_active and (assignee.is_superuser or assignee.role in SUPERVISION)):
+        raise ValidationError("承办人应为在职的监督机构人员 (the assignee must be an active supervisor)")
+
+
+def _bulk(user, alert_ids: Iterable[int], act: Callable[[Alert], Alert]) -> tuple[int, int]:
+    """Apply ``act`` to every alert it allows, in one transaction; returns (done, skipped).
+    Alerts outside the user's scope or in a status the action does not start from are skipped."""
+    ids = list(dict.fromkeys(int(i) for i in alert_ids))
+    done = 0
+    with transaction.atomic():
+        for alert in _locked(user, ids):
+            try:
+                act(alert)
+            except TransitionError:
+                continue
+            done += 1
+    return done, len(ids) - done
+
+
+def alert_bulk_acknowledge(*, user, alert_ids: Iterable[int], note: str = "") -> tuple[int, int]:
+    _handler(user)
+    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.ACKNOWLEDGE,
+                                                 note=note.strip(), audit="批量确认预警"))
+
+
+def alert_bulk_dismiss(*, user, alert_ids: Iterable[int], reason: str) -> tuple[int, int]:
+    _handler(user)
+    reason = _reason(reason, "排除理由")
+    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.DISMISS, note=reason,
+                                                 audit="批量排除预警", dismiss_reason=reason))
+
+
+def alert_bulk_assign(*, user, alert_ids: Iterable[int], assignee) -> tuple[int, int]:
+    _handler(user)
+    _check_assignee(assignee)
+    name = str(assignee) if assignee else "（无）"
+    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.ASSIGN,
+                                                 note=f"承办人：{name}", audit="批量指派预警",
+                                                 assignee=assignee))
+
+
+def alert_bulk_to_clue(*, user, alert_ids: Iterable[int], note: str = "") -> tuple[int, int]:
+    _handler(user)
+    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.TO_CLUE,
+                                                 note=note.strip(), audit="批量转为线索"))
+

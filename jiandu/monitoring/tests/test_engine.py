@@ -1,0 +1,182 @@
+"""Re-running the rules: same alerts for same data, handled ones keep status and history."""
+
+import datetime as dt
+
+import pytest
+
+from jiandu.accounts.models import User
+from jiandu.core.calendar import UnknownCalendarYear
+from jiandu.monitoring import services
+from jiandu.monitoring.engine import fingerprint, run_rules
+from jiandu.monitoring.models import Alert, AlertEvent, RuleRun
+from jiandu.monitoring.rules import Candidate, all_rules, get_rule
+from jiandu.records.models import Record
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+RULES = [get_rule("legal_review"), get_rule("service_deadline")]
+
+
+@pytest.fixture
+def supervisor(db):
+    return User.objects.create_user("sup", password="x" * 12, role="supervisor")
+
+
+AS_OF = D(2026, 7, 15)
+
+
+def check(as_of=AS_OF):
+    return run_rules(as_of=as_of, year=2025, rules=RULES)
+
+
+def _major(district, ext_id, **fields):
+    return district.record(ext_id, **{"major": True, "decided_on": D(2025, 6, 2), "served_on": D(2025, 6, 3),
+                                      **fields})
+
+
+def test_every_contract_rule_is_registered_with_its_basis():
+    codes = [r.code for r in all_rules()]
+    assert codes[:17] == [
+        "officer_certificate", "two_officers", "oath_missing", "no_penalty_list", "discretion_range",
+        "legal_review", "hearing_notice", "decision_deadline", "service_deadline",
+        "disclosure_deadline", "compulsory_duration", "summary_procedure", "double_fine",
+        "limitation", "repeat_inspection", "inspection_cap", "unexercised_power"]
+    for rule in all_rules():
+        assert rule.name and rule.explanation and ("第" in rule.basis or "号" in rule.basis), rule.code
+        assert rule.family in {"officers", "penalties", "deadlines", "inspections", "powers"}
+
+
+def test_unchanged_data_finds_the_same_alerts(district):
+    _major(district, "R")
+    first = check()
+    alert = Alert.objects.get()
+    second = check()
+    alert.refresh_from_db()
+    assert Alert.objects.count() == 1
+    assert (alert.first_seen_run_id, alert.last_seen_run_id) == (first.pk, None)
+    assert second.merge == {"new": 0, "seen": 1, "reopened": 0, "resolved": 0, "deleted": 0}
+    assert alert.updated_at == Alert.objects.get().updated_at
+
+
+def test_the_fingerprint_hashes_the_stored_facts_the_same_way_on_every_database(district):
+    _major(district, "R", legal_review_on=D(2025, 6, 3))
+    check()
+    expected = Candidate(record="R", power=None, agency=None, party=None, text="",
+                         facts={"decided_on": "2025-06-02", "legal_review_on": "2025-06-03"})
+    assert Alert.objects.get().fingerprint == fingerprint("legal_review", expected)
+
+
+def test_an_open_deadline_keeps_its_alert_as_the_days_pass(district):
+    district.record("R", decided_on=D(2025, 6, 2))
+    check(as_of=D(2025, 7, 1))
+    alert = Alert.objects.get(rule="service_deadline")
+    check(as_of=D(2025, 8, 1))
+    assert list(Alert.objects.filter(rule="service_deadline").values_list("pk", flat=True)) == [alert.pk]
+    assert Alert.objects.get(pk=alert.pk).detail == alert.detail
+
+
+def test_a_dismissed_alert_stays_dismissed_for_unchanged_data(district, supervisor):
+    _major(district, "R")
+    check()
+    alert = Alert.objects.get()
+    services.alert_dismiss(user=supervisor, alert_id=alert.pk, reason="已补办法制审核，系录入遗漏")
+    check()
+    alert.refresh_from_db()
+    assert alert.status == "dismissed" and alert.last_seen_run_id is None
+    assert Alert.objects.count() == 1
+
+
+def test_changed_facts_raise_a_new_alert_beside_the_dismissed_one(district, supervisor):
+    _major(district, "R")
+    check()
+    old = Alert.objects.get()
+    services.alert_dismiss(user=supervisor, alert_id=old.pk, reason="情况说明已核实")
+    Record.objects.filter(ext_id="R").update(legal_review_on=D(2025, 6, 9))
+    check()
+    new = Alert.objects.exclude(pk=old.pk).get()
+    assert new.status == "open" and new.record_id == "R"
+    assert Alert.objects.get(pk=old.pk).status == "dismissed"
+
+
+def test_corrected_data_removes_an_untouched_alert_and_resolves_a_handled_one(district, supervisor):
+    _major(district, "UNTOUCHED")
+    _major(district, "HANDLED")
+    check()
+    handled = Alert.objects.get(record_id="HANDLED")
+    services.alert_acknowledge(user=supervisor, alert_id=handled.pk)
+    Record.objects.update(legal_review_on=D(2025, 6, 1))
+    previous = RuleRun.objects.latest("pk")
+    run = check()
+    assert run.merge["deleted"] == 1 and run.merge["resolved"] == 1
+    assert list(Alert.objects.values_list("record_id", "status", "last_seen_run")) == \
+        [("HANDLED", "resolved", previous.pk)]
+    event = AlertEvent.objects.filter(alert=handled).order_by("-id").first()
+    assert (event.action, event.from_status, event.to_status, event.run_id) == \
+        ("resolve", "acknowledged", "resolved", run.pk)
+
+
+def test_a_resolved_alert_reopens_when_the_same_facts_return(district, supervisor):
+    _major(district, "R")
+    check()
+    alert = Alert.objects.get()
+    services.alert_comment(user=supervisor, alert_id=alert.pk, text="请核实法制审核意见")
+    Record.objects.update(legal_review_on=D(2025, 6, 1))
+    check()
+    Record.objects.update(legal_review_on=None)
+    run = check()
+    alert.refresh_from_db()
+    assert alert.status == "open" and alert.last_seen_run_id is None
+    assert run.merge["reopened"] == 1
+
+
+def test_a_dismissed_alert_that_stops_firing_keeps_its_status_and_leaves_the_current_set(district, supervisor):
+    _major(district, "R")
+    first = check()
+    alert = Alert.objects.get()
+    services.alert_dismiss(user=supervisor, alert_id=alert.pk, reason="误报")
+    Record.objects.update(legal_review_on=D(2025, 6, 1))
+    check()
+    alert.refresh_from_db()
+    assert (alert.status, alert.last_seen_run_id) == ("dismissed", first.pk)
+    Record.objects.update(legal_review_on=None)
+    check()
+    alert.refresh_from_db()
+    assert (alert.status, alert.last_seen_run_id) == ("dismissed", None)
+
+
+def test_a_run_of_some_rules_leaves_the_other_rules_alone(district):
+    _major(district, "R", served_on=None)
+    run_rules(as_of=D(2026, 7, 15), year=2025, rules=[get_rule("legal_review")])
+    run_rules(as_of=D(2026, 7, 15), year=2025, rules=[get_rule("service_deadline")])
+    assert set(Alert.objects.values_list("rule", flat=True)) == {"legal_review", "service_deadline"}
+
+
+def test_a_failed_run_is_recorded_and_stores_nothing(district):
+    _major(district, "R")
+    old = district.record("OLD", decided_on=D(2003, 5, 6), served_on=D(2003, 8, 1))
+    with pytest.raises(UnknownCalendarYear):
+        check()
+    run = RuleRun.objects.get()
+    assert run.status == "failed" and "2003" in run.error and run.finished_at
+    assert not Alert.objects.exists()
+    # The same transaction goes on: nothing of the failed run is left open on the connection.
+    old.delete()
+    assert check().status == "done" and Alert.objects.count() == 1
+
+
+def test_alert_constraints(district):
+    from django.db import IntegrityError, transaction
+
+    _major(district, "R")
+    check()
+    alert = Alert.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.filter(pk=alert.pk).update(status="dismissed")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(rule="legal_review", record_id="R", detail="x", fingerprint="f" * 32,
+                             first_seen_run=alert.first_seen_run, last_seen_run=alert.last_seen_run,
+                             created_at=alert.created_at, updated_at=alert.updated_at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(rule="x", detail="x", fingerprint="e" * 32, first_seen_run=alert.first_seen_run,
+                             last_seen_run=alert.last_seen_run, created_at=alert.created_at,
+                             updated_at=alert.updated_at)

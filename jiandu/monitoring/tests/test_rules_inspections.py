@@ -1,0 +1,91 @@
+"""repeat_inspection, inspection_cap and unexercised_power at their edges."""
+
+import datetime as dt
+
+import pytest
+
+from .helpers import alert, fired
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+DAY = D(2025, 6, 10)
+
+
+def _inspect(district, ext_id, *, agency, party, on, power=None):
+    power = power or district.power(kind="inspection", agency=agency)
+    return district.record(ext_id, power=power, agency=agency, party=party, action_on=on)
+
+
+@pytest.mark.parametrize(("days", "fires"), [(30, True), (-30, True), (31, False), (-31, False)])
+def test_repeat_inspection_within_30_days_either_way(district, days, fires):
+    d = district
+    party = d.org()
+    _inspect(d, "A", agency=d.a, party=party, on=DAY)
+    _inspect(d, "B", agency=d.b, party=party, on=DAY + dt.timedelta(days=days))
+    assert fired("repeat_inspection") == ({"A", "B"} if fires else set())
+
+
+def test_repeat_inspection_needs_another_agency_an_inspection_and_the_same_party(district):
+    d = district
+    party = d.person()
+    _inspect(d, "A1", agency=d.a, party=party, on=DAY)
+    _inspect(d, "A2", agency=d.a, party=party, on=DAY + dt.timedelta(days=3))
+    _inspect(d, "B-OTHER-PARTY", agency=d.b, party=d.person(), on=DAY)
+    d.record("B-COMPULSORY", power=d.power(kind="compulsory", agency=d.b), party=party, action_on=DAY)
+    d.record("B-NO-DATE", power=d.power(kind="inspection", agency=d.b), party=party, filed_on=DAY)
+    assert fired("repeat_inspection") == set()
+    _inspect(d, "B", agency=d.b, party=party, on=DAY + dt.timedelta(days=20))
+    assert fired("repeat_inspection") == {"A1", "A2", "B"}
+    assert alert("repeat_inspection", "B").facts == {"action_on": "2025-06-30", "others": 2}
+
+
+def test_inspection_cap_counts_in_action_order(district):
+    d = district
+    power, party = d.power(kind="inspection", cap=2), d.org()
+    for ext_id, day in (("R3", D(2025, 3, 1)), ("R1", D(2025, 1, 5)), ("R2", D(2025, 2, 1)),
+                        ("R4", D(2025, 12, 31))):
+        d.record(ext_id, power=power, party=party, action_on=day)
+    assert fired("inspection_cap") == {"R3", "R4"}
+
+
+def test_inspection_cap_is_per_calendar_year_party_and_power(district):
+    d = district
+    power, party = d.power(kind="inspection", cap=1), d.org()
+    d.record("DEC", power=power, party=party, action_on=D(2024, 12, 31))
+    d.record("JAN", power=power, party=party, action_on=D(2025, 1, 1))
+    d.record("OTHER-PARTY", power=power, action_on=D(2025, 1, 2))
+    d.record("OTHER-POWER", power=d.power(kind="inspection", cap=1), party=party, action_on=D(2025, 1, 2))
+    d.record("UNCAPPED", power=d.power(kind="inspection"), party=party, action_on=D(2025, 1, 3))
+    assert fired("inspection_cap") == set()
+
+
+def test_a_cap_of_zero_allows_no_inspection(district):
+    power = district.power(kind="inspection", cap=0)
+    district.record("R", power=power, action_on=DAY)
+    assert fired("inspection_cap") == {"R"}
+
+
+def test_inspection_cap_ties_on_one_day_go_by_id(district):
+    d = district
+    power, party = d.power(kind="inspection", cap=1), d.org()
+    for ext_id in ("X-a", "X-B"):
+        d.record(ext_id, power=power, party=party, action_on=DAY)
+    assert fired("inspection_cap") == {"X-a"}
+
+
+def test_unexercised_power_per_power_in_the_year(district):
+    d = district
+    used = d.power(kind="penalty")
+    d.record("USED", power=used, decided_on=D(2025, 12, 31))
+    last_year = d.power(kind="licensing")
+    d.record("OLD", power=last_year, decided_on=D(2024, 12, 31))
+    next_year = d.power(kind="compulsory")
+    d.record("NEW", power=next_year, action_on=D(2026, 1, 1), decided_on=D(2025, 12, 30))
+    filed = d.power(kind="inspection")
+    d.record("FILED", power=filed, filed_on=D(2025, 1, 1), decided_on=D(2026, 2, 1))
+    never = d.power(kind="inspection")
+    d.power(kind="levy")  # not a kind the rule looks at
+    assert fired("unexercised_power", year=2025) == {last_year.code, next_year.code, never.code}
+    a = alert("unexercised_power", never.code)
+    assert a.record_id is None and a.agency_id == never.agency_id and a.party_key is None
+    assert fired("unexercised_power", year=2024) == {used.code, next_year.code, filed.code, never.code}
