@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "ninja",
     "jiandu.core",
     "jiandu.accounts",
     "jiandu.org",
