@@ -11,3 +11,12 @@ def fresh_calendar_cache():
     calendar_cache_clear()
     yield
     calendar_cache_clear()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, past the sign-in gate (fresh password, verified 2FA)."""
+    from jiandu.accounts.testing import sign_in
+
+    sign_in(client, admin_user)
+    return client

@@ -34,7 +34,9 @@ def data(load_samples, samples, tmp_path):
 @pytest.fixture
 def staff(client, django_user_model):
     user = django_user_model.objects.create_superuser("chief", "chief@example.com", "Chief@2026xyz")
-    client.force_login(user)
+    from jiandu.accounts.testing import sign_in
+
+    sign_in(client, user)
     return client
 
 
