@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jiandu.core.crypto import encrypt_text, keyed_hash
 from jiandu.records.interchange.fields import FieldError
-from jiandu.records.interchange.pipeline import Pending, ReferenceStore
+from jiandu.records.interchange.pipeline import Pending, References, ReferenceStore
 from jiandu.records.interchange.schema import AGENCIES, OFFICERS
 
 from .models import Agency, CertificateStatusChange, Officer
@@ -61,11 +61,10 @@ class OfficerStore(ReferenceStore):
 
     def __init__(self, *, run, source: str):
         super().__init__(run=run, source=source)
-        self.agencies = set(Agency.objects.values_list("code", flat=True))
+        self.refs = References(agencies=True)
 
     def check(self, row: dict) -> None:
-        if row["agency"] not in self.agencies:
-            raise FieldError("agency", f"执法主体 {row['agency']} 不存在，请先导入执法主体", "unknown agency")
+        self.refs.agency(row["agency"])
         if row["expires_on"] < row["issued_on"]:
             raise FieldError("expires_on", "有效期截止日早于发证日期", "expires_on is before issued_on")
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from jiandu.org.models import Agency
-from jiandu.records.interchange.fields import FieldError
-from jiandu.records.interchange.pipeline import ReferenceStore
+from jiandu.records.interchange.pipeline import References, ReferenceStore
 from jiandu.records.interchange.schema import FOUR_LISTS, POWERS
 
 from .models import DiscretionTier, FourListItem, Power
@@ -18,11 +16,10 @@ class PowerStore(ReferenceStore):
 
     def __init__(self, *, run, source: str):
         super().__init__(run=run, source=source)
-        self.agencies = set(Agency.objects.values_list("code", flat=True))
+        self.refs = References(agencies=True)
 
     def check(self, row: dict) -> None:
-        if row["agency"] not in self.agencies:
-            raise FieldError("agency", f"执法主体 {row['agency']} 不存在，请先导入执法主体", "unknown agency")
+        self.refs.agency(row["agency"])
 
     def model_fields(self, row: dict) -> dict:
         return {"code": row["code"], "name": row["name"], "kind": row["kind"],
@@ -48,11 +45,10 @@ class FourListStore(ReferenceStore):
 
     def __init__(self, *, run, source: str):
         super().__init__(run=run, source=source)
-        self.powers = set(Power.objects.values_list("code", flat=True))
+        self.refs = References(powers=True)
 
     def check(self, row: dict) -> None:
-        if row["power"] not in self.powers:
-            raise FieldError("power", f"执法事项 {row['power']} 不存在，请先导入权责清单", "unknown power")
+        self.refs.power(row["power"])
 
     def model_fields(self, row: dict) -> dict:
         return {"code": row["code"], "list": row["list"], "power_id": row["power"],

@@ -16,13 +16,11 @@ from django.utils import timezone
 
 from jiandu.core.crypto import encrypt_text, keyed_digest, keyed_hash
 from jiandu.core.money import to_fen
-from jiandu.org.models import Agency
-from jiandu.powers.models import Power
 
 from .choices import ImportStatus, PartyType, penalties_to_mask
 from .interchange.fields import FieldError
 from .interchange.formats import ERROR_COLUMNS, RowWriter, SourceRow, read_rows
-from .interchange.pipeline import Counts, Pending, Problem, Store, run_import
+from .interchange.pipeline import Counts, Pending, Problem, References, Store, run_import
 from .interchange.schema import KINDS, RECORDS, canonical_json
 from .models import ImportRun, Record, RecordOfficer, Revision
 from .selectors import record_rows_to_contract
@@ -65,22 +63,17 @@ class RecordStore(Store):
     def __init__(self, *, run: ImportRun, source: str, allowed_agencies: set[str] | None = None):
         self.run = run
         self.source = source
-        self.agencies = set(Agency.objects.values_list("code", flat=True))
+        self.refs = References(agencies=True, powers=True)
         # A department may only send its own records: others are refused row by row.
         self.allowed_agencies = allowed_agencies
-        self.powers = set(Power.objects.values_list("code", flat=True))
         self._person_cache: dict[str, tuple[str, str]] = {}
 
     def check(self, row: dict) -> None:
-        if row["agency"] not in self.agencies:
-            raise FieldError("agency", f"执法主体 {row['agency']} 不存在，请先导入执法主体",
-                             "unknown agency")
+        self.refs.agency(row["agency"])
         if self.allowed_agencies is not None and row["agency"] not in self.allowed_agencies:
             raise FieldError("agency", f"执法主体 {row['agency']} 不在您的数据范围内，不能导入其执法数据",
                              "agency outside your data scope")
-        if row["power"] not in self.powers:
-            raise FieldError("power", f"执法事项 {row['power']} 不存在，请先导入权责清单",
-                             "unknown power")
+        self.refs.power(row["power"])
 
     def _person(self, number: str) -> tuple[str, str]:
         hit = self._person_cache.get(number)

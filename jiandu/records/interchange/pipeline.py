@@ -190,3 +190,23 @@ class ReferenceStore(Store):
                     counts.replaced += 1
                     self.after_save(obj, row, False)
         return counts, late
+
+
+class References:
+    """The agency and power codes already stored, loaded once per import, for the reference checks
+    every kind after `agencies` makes (unknown agency or power rejects the row)."""
+
+    def __init__(self, *, agencies: bool = False, powers: bool = False):
+        from jiandu.org.models import Agency
+        from jiandu.powers.models import Power
+
+        self.agencies = set(Agency.objects.values_list("code", flat=True)) if agencies else set()
+        self.powers = set(Power.objects.values_list("code", flat=True)) if powers else set()
+
+    def agency(self, code: str, field: str = "agency") -> None:
+        if code not in self.agencies:
+            raise FieldError(field, f"执法主体 {code} 不存在，请先导入执法主体", "unknown agency")
+
+    def power(self, code: str, field: str = "power") -> None:
+        if code not in self.powers:
+            raise FieldError(field, f"执法事项 {code} 不存在，请先导入权责清单", "unknown power")
