@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "jiandu.powers",
     "jiandu.records",
     "jiandu.monitoring",
+    "jiandu.ledger",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("org/", include("jiandu.org.urls")),
     path("powers/", include("jiandu.powers.urls")),
     path("monitoring/", include("jiandu.monitoring.urls")),
+    path("ledger/", include("jiandu.ledger.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -125,7 +125,7 @@ MODULES: tuple[Module, ...] = (
     ),
     Module(
         "ledger", _("全过程记录存证"),
-        frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER}), issue=5,
+        frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER}), url_name="ledger:index", issue=5,
         summary=_("“区块链+公证”：所有写入操作记入只能追加的默克尔日志，定期签名树头并由公证机构见证，"
                   "任何人都可验证数据自记录后未被改动。"),
         features=(_("追加式日志与包含性证明"), _("签名树头（检查点）与公证见证"),

@@ -1,0 +1,5 @@
+"""Staff pages of the ledger app."""
+
+app_name = "ledger"
+
+urlpatterns = []
