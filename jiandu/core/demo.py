@@ -1,4 +1,4 @@
-"""The demo district: database, calendar, regions, a generated district imported, and a demo login."""
+"""The demo district: database, calendar, regions, a generated district imported, and demo accounts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
-from django.db import transaction
 
+from jiandu.accounts.services import demo_accounts_ensure
 from jiandu.core.calendar import calendar_table_refresh
 from jiandu.org.services import region_bundled_path, region_load
 from jiandu.records.interchange.pipeline import Counts
@@ -20,10 +18,6 @@ from jiandu.records.interchange.schema import KINDS
 from jiandu.records.services import interchange_import
 
 DEMO_SOURCE = "演示数据"
-DEMO_USERNAME = "admin"
-# Public on purpose: it is printed after every demo load. It passes the site's own validators
-# (≥ 10 characters, not common, not numeric) and has four character classes.
-DEMO_PASSWORD = "Jiandu@2026demo"
 DEMO_URL = "http://127.0.0.1:8000"
 IMPORT_ORDER = ("agencies", "officers", "powers", "four_lists", "records")
 
@@ -37,24 +31,12 @@ class DemoResult:
     directory: Path
     regions: int
     imports: dict[str, Counts]
-    username: str
-    password: str
+    # One per role, as demo_accounts_ensure returns them: username, password, role, two_factor.
+    accounts: list[dict]
 
     @property
     def created(self) -> int:
         return sum(c.created + c.replaced for c in self.imports.values())
-
-
-def demo_admin_reset(*, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD):
-    """Create the demo superuser, or give an existing one back its demo password and rights."""
-    user_model = get_user_model()
-    with transaction.atomic():
-        user, _ = user_model.objects.get_or_create(username=username)
-        validate_password(password, user)
-        user.set_password(password)
-        user.is_active = user.is_staff = user.is_superuser = True
-        user.save()
-    return user
 
 
 def demo_load(*, records: int, directory: str | Path, seed: int,
@@ -66,7 +48,7 @@ def demo_load(*, records: int, directory: str | Path, seed: int,
     own: the same seed writes the same files, and importing unchanged rows changes nothing.
     """
     if settings.PRODUCTION:
-        # It resets the admin password to a published value.
+        # It resets the demo accounts to a published password, the administrator's included.
         raise DemoRefused("生产环境不能加载演示数据 (the demo cannot be loaded in production)")
     step = on_step or (lambda message: None)
     directory = Path(directory)
@@ -87,7 +69,7 @@ def demo_load(*, records: int, directory: str | Path, seed: int,
         step(f"导入{KINDS[kind].label} (importing {kind})")
         report = interchange_import(kind=kind, path=directory / f"{kind}.jsonl", source=DEMO_SOURCE)
         imports[kind] = report.counts
-    step(f"设置演示管理员 {DEMO_USERNAME} (setting up the demo administrator)")
-    demo_admin_reset()
-    return DemoResult(directory=directory, regions=regions, imports=imports,
-                      username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    # After the import: the supervisor and the liaison belong to agencies the import brings.
+    step("设置演示账户 (setting up the demo accounts)")
+    accounts = demo_accounts_ensure()
+    return DemoResult(directory=directory, regions=regions, imports=imports, accounts=accounts)

@@ -1,15 +1,22 @@
-"""The demo load (twice: the second run imports nothing new) and the serve command's set-up."""
+"""The demo load (twice: the second run imports nothing new, accounts are reset), its printed
+accounts and the serve command's set-up."""
+
+import unicodedata
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from jiandu.core.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoRefused, demo_load
+from jiandu.accounts.choices import Role
+from jiandu.accounts.models import User
+from jiandu.accounts.services import DEMO_PASSWORD
+from jiandu.core.demo import DemoRefused, demo_load
+from jiandu.core.management.commands.demo import account_table
 from jiandu.org.models import Region
 from jiandu.records.models import Record
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
     first = demo_load(records=300, directory=tmp_path / "demo", seed=3)
     assert first.regions == 8 and Region.objects.filter(code="370117").exists()
@@ -17,8 +24,14 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
     assert all(c.rejected == 0 for c in first.imports.values())
     assert all((tmp_path / "demo" / f"{kind}.jsonl").exists() for kind in first.imports)
     assert Record.objects.count() == 300
-    user = authenticate(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    assert [a["username"] for a in first.accounts] == ["admin", "supervisor", "street", "liaison",
+                                                       "leader"]
+    assert {a["password"] for a in first.accounts} == {DEMO_PASSWORD}
+    user = authenticate(username="admin", password=DEMO_PASSWORD)
     assert user is not None and user.is_superuser and user.is_staff
+    # The accounts come after the import: the liaison needs one of the imported agencies.
+    liaison = User.objects.get(username="liaison")
+    assert liaison.role == Role.LIAISON and liaison.agency.records.exists()
 
     user.set_password("something-else-2026")
     user.is_superuser = False
@@ -26,13 +39,33 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
     call_command("demo", records=300, directory=str(tmp_path / "demo"), seed=3)
     out = capsys.readouterr().out
     assert out.count("新增 0，更新 0，") == 5 and out.count("拒收 0") == 5
-    assert out.rstrip().splitlines()[-2:] == [
-        "打开 (open): http://127.0.0.1:8000",
-        f"登录 (login): 用户名 {DEMO_USERNAME}  密码 {DEMO_PASSWORD}",
-    ]
+    assert "http://127.0.0.1:8000" in out
+    table = out[out.index("演示账户"):].splitlines()
+    for username, role in [("admin", "系统管理员"), ("supervisor", "监督机构人员"),
+                           ("street", "司法所人员"), ("liaison", "执法部门联络员"),
+                           ("leader", "领导（只读）")]:
+        line = next(line for line in table if line.split()[:1] == [username])
+        assert DEMO_PASSWORD in line and role in line
+        assert ("jiandu otp_code " + username in line) == (username in ("admin", "supervisor"))
+    assert "jiandu otp_code 用户名" in out and "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in out
     assert Record.objects.count() == 300
-    again = authenticate(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    again = authenticate(username="admin", password=DEMO_PASSWORD)
     assert again is not None and again.is_superuser
+
+
+def test_account_table_lines_up_chinese_columns():
+    lines = account_table([
+        {"username": "admin", "password": "pw-1", "role": "系统管理员", "two_factor": "须输入"},
+        {"username": "a-much-longer-name", "password": "pw-2", "role": "领导", "two_factor": "无需"},
+    ])
+    assert lines[0].split() == ["用户名", "密码", "角色", "动态口令", "(second", "factor)"]
+    # A Chinese character takes two terminal columns: the last column starts at one column.
+    def columns(text):
+        return sum(2 if unicodedata.east_asian_width(ch) == "W" else 1 for ch in text)
+
+    last = ["动态口令 (second factor)", "------------------------", "须输入", "无需"]
+    assert [line[-len(cell):] for line, cell in zip(lines, last, strict=True)] == last
+    assert len({columns(line[:-len(cell)]) for line, cell in zip(lines, last, strict=True)}) == 1
 
 
 def test_demo_refuses_production(settings, tmp_path):
