@@ -496,7 +496,7 @@ def parse_checkpoint(body: str) -> Checkpoint:
 # --- cosignatures ------------------------------------------------------------------------------
 
 
-def _as_cosigner(signer: Signer) -> CosignatureSigner:
+def as_cosigner(signer: Signer) -> CosignatureSigner:
     if isinstance(signer, CosignatureSigner):
         return signer
     if isinstance(signer, Ed25519Signer):
@@ -508,7 +508,7 @@ def cosign(checkpoint_text: str, signer: Signer, timestamp: int) -> str:
     """The cosignature/v1 signature line of `signer` (an Ed25519 witness key) over the checkpoint."""
     body = checkpoint_text_body(checkpoint_text)
     parse_checkpoint(body)
-    cosigner = _as_cosigner(signer)
+    cosigner = as_cosigner(signer)
     sig = cosigner.sign_at(body.encode(), timestamp)
     return str(SignatureLine(cosigner.name, cosigner.key_id, sig))
 

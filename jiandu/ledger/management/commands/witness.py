@@ -1,0 +1,78 @@
+"""`jiandu witness serve|keygen|cosign`: run the notary's witness, make its key, co-sign one checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jiandu.ledger import keys, note
+from jiandu.ledger.witness import WitnessError
+from jiandu.ledger.witness_server import add_serve_arguments, serve, witness_from_args
+
+
+class Command(BaseCommand):
+    help = (
+        "见证服务：serve 运行 HTTP 服务，keygen 生成见证密钥，cosign 对一个检查点联署 "
+        "(witness: serve over HTTP, keygen, cosign one checkpoint)"
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        serve_parser = sub.add_parser("serve", help="运行见证 HTTP 服务 (run the witness service)")
+        add_serve_arguments(serve_parser)
+        serve_parser.add_argument("--host", default="127.0.0.1")
+        serve_parser.add_argument("--port", type=int, default=8099)
+
+        keygen = sub.add_parser("keygen", help="生成见证密钥 (make a witness key)")
+        keygen.add_argument("--name", required=True, help="见证名称，如 notary.example/w1")
+        keygen.add_argument("--out", required=True, help="私钥文件 (private key file, mode 0600)")
+
+        cosign = sub.add_parser("cosign", help="对一个检查点联署 (co-sign one checkpoint)")
+        cosign.add_argument("checkpoint", help="签名检查点文件 (signed checkpoint note file)")
+        cosign.add_argument("--proof", help="一致性证明文件，每行一个 base64 哈希")
+        cosign.add_argument("--old", type=int, default=None, help="旧大小；默认取见证状态")
+        add_serve_arguments(cosign)
+
+    def handle(self, *args, action, **options):
+        try:
+            getattr(self, f"_{action}")(options)
+        except (note.NoteError, WitnessError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _serve(self, options):
+        witness = witness_from_args(_namespace(options))
+        serve(witness, options["host"], options["port"], out=self.stdout)
+
+    def _keygen(self, options):
+        out = Path(options["out"])
+        if out.exists():
+            raise CommandError(f"{out} 已存在，不覆盖 (exists; not overwritten)")
+        signer = keys.generate_witness_signer(options["name"])
+        keys.write_signer(out, signer)
+        self.stdout.write(f"私钥已写入 {out} (private key written)\n")
+        self.stdout.write(signer.verifier_key() + "\n")
+
+    def _cosign(self, options):
+        witness = witness_from_args(_namespace(options))
+        text = Path(options["checkpoint"]).read_text(encoding="utf-8")
+        proof = []
+        if options["proof"]:
+            for line in Path(options["proof"]).read_text(encoding="utf-8").split():
+                try:
+                    proof.append(base64.b64decode(line, validate=True))
+                except binascii.Error:
+                    raise CommandError("证明行不是 base64 (proof line is not base64)") from None
+        old = options["old"]
+        if old is None:
+            latest = witness.latest(note.parse_checkpoint(text).origin)
+            old = latest.size if latest else 0
+        self.stdout.write(witness.add_checkpoint(old, text, proof), ending="")
+
+
+def _namespace(options):
+    return argparse.Namespace(**options)
