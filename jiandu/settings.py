@@ -79,6 +79,26 @@ except ValueError as exc:
         "JIANDU_DATA_KEY 必须是 32 字节密钥的 base64 编码 (must be base64 of a 32-byte key)"
     ) from exc
 
+# The ledger (全过程记录存证). The log's signing key is a signed-note key file, generated on first
+# use in the embedded mode; production must create it beforehand with `jiandu ledger keys`.
+JIANDU_LEDGER_KEY_FILE = os.environ.get("JIANDU_LEDGER_KEY_FILE", str(VAR_DIR / "ledger.key"))
+JIANDU_LEDGER_ALG = os.environ.get("JIANDU_LEDGER_ALG", "ed25519")
+if JIANDU_LEDGER_ALG not in {"ed25519", "sm2"}:
+    raise ImproperlyConfigured(
+        f"JIANDU_LEDGER_ALG 只能是 ed25519 或 sm2 (must be ed25519 or sm2), 而不是 {JIANDU_LEDGER_ALG!r}"
+    )
+JIANDU_LEDGER_ORIGIN = os.environ.get("JIANDU_LEDGER_ORIGIN", "jiandu.local/ledger")
+JIANDU_CHECKPOINT_SECONDS = float(os.environ.get("JIANDU_CHECKPOINT_SECONDS", "5"))
+# Witnesses (notary offices): a JSON list of {"name", "url", "key"}, key being the witness's
+# verifier key string.
+try:
+    JIANDU_WITNESSES = json.loads(os.environ.get("JIANDU_WITNESSES", "[]"))
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "JIANDU_WITNESSES 应为 JSON 列表 (must be a JSON list of {name, url, key})"
+    ) from exc
+JIANDU_TSA_URL = os.environ.get("JIANDU_TSA_URL", "")
+
 DEBUG = _env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("生产环境不得开启 DEBUG (DEBUG must be off in production)")
