@@ -18,6 +18,10 @@ from .merkle import Hasher, ProofError, verify_inclusion
 
 FORMAT = "jiandu-receipt/v1"
 HASH_ALGS = ("sm3", "sha256")
+# The field of each entry kind's content that holds its key: the log hashes the content only,
+# so the receipt's kind and key are checked against it.
+KEY_FIELDS = {"record": "id", "import_run": "run", "agency": "code", "officer": "certificate",
+              "power": "code", "four_list": "code"}
 _FIELDS = {"format", "hash_alg", "origin", "kind", "key", "entry", "index", "tree_size",
            "inclusion_proof", "checkpoint", "witness_keys"}
 
@@ -155,6 +159,11 @@ def _verify(receipt, verifier_keys: list[str], report: Report) -> None:
     except ValueError:
         raise ReceiptError("条目内容不是 JSON (entry is not JSON)") from None
     report.content = content if isinstance(content, dict) else None
+    key_field = KEY_FIELDS.get(receipt["kind"])
+    if key_field is None:
+        raise ReceiptError(f"未知的条目类别 {receipt['kind']!r} (unknown entry kind)")
+    if report.content is None or str(report.content.get(key_field)) != receipt["key"]:
+        raise ReceiptError("收据的主键与条目内容不符 (receipt key does not match the entry)")
 
     text = receipt["checkpoint"]
     body, lines = note.split_note(text)
