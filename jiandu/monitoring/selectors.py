@@ -157,3 +157,156 @@ def alerts_contract_rows() -> Iterator[dict]:
             party = shown[key]
         yield {"rule": rule, "record": record, "power": power, "party": party, "agency": agency,
                "detail": detail}
+
+
+# ---------------------------------------------------------------- what the pages and the API show
+
+# The facts' keys in Chinese; a key not listed here is shown as it is.
+FACT_LABELS = {
+    "act_on": "行为日期", "action_on": "检查或强制措施日期", "violation_on": "违法行为发生日期",
+    "filed_on": "立案日期", "decided_on": "决定日期", "served_on": "送达日期",
+    "disclosed_on": "公示日期", "due": "期限届满日", "legal_review_on": "法制审核日期",
+    "measure": "强制措施", "measure_end_on": "解除日期", "measure_extended": "依法延长",
+    "fine": "罚款金额", "discretion": "适用裁量档次", "min": "裁量档次下限", "max": "裁量档次上限",
+    "threshold": "听证标准", "harm": "危害后果", "corrected": "及时改正", "party_type": "相对人类型",
+    "business": "涉企", "penalties": "处罚种类", "penalties_beyond": "超出简易程序的处罚种类",
+    "heavy_penalties": "应告知听证的处罚种类", "items": "适用的不予处罚清单事项",
+    "first": "首次处罚的记录", "first_decided_on": "首次处罚决定日期", "first_fine": "首次罚款金额",
+    "years": "追责时效（年）", "year": "年度", "cap": "年度检查上限（次）", "n": "当年第几次检查",
+    "others": "其他执法主体检查次数", "officers": "执法人员",
+}
+_MONEY_FACTS = frozenset({"fine", "min", "max", "threshold", "first_fine"})
+_OFFICER_PROBLEMS = {
+    "unknown": "未登记", "other_agency": "属于其他执法主体", "status_undated": "状态未载明生效日期",
+    "not_issued": "行为日期早于发证日期", "expired": "行为日期晚于有效期限", "status": "证件暂扣或吊销",
+}
+
+
+def _fact_text(key: str, value) -> str:
+    from jiandu.core.money import format_yuan, from_fen
+    from jiandu.powers.choices import DiscretionLevel
+    from jiandu.records.choices import Harm, Measure, Penalty
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key in _MONEY_FACTS and isinstance(value, int | float):
+        return f"{format_yuan(from_fen(int(value)))} 元"
+    labelled = {"measure": Measure, "harm": Harm, "discretion": DiscretionLevel, "party_type": PartyType}
+    if key in labelled and value in labelled[key].values:
+        return str(labelled[key](value).label)
+    if key in ("penalties", "penalties_beyond", "heavy_penalties") and isinstance(value, list):
+        return "、".join(str(Penalty(p).label) if p in Penalty.values else str(p) for p in value)
+    if key == "officers" and isinstance(value, list):
+        return "；".join(_officer_text(o) for o in value)
+    if key == "items" and isinstance(value, list):
+        return "；".join(str(i.get("code", i)) if isinstance(i, dict) else str(i) for i in value)
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _officer_text(officer) -> str:
+    if not isinstance(officer, dict):
+        return str(officer)
+    notes = [_OFFICER_PROBLEMS.get(p, p) for p in officer.get("problems", [])]
+    if "oath_on" in officer:
+        notes.append(f"宣誓日期 {officer['oath_on']}" if officer["oath_on"] else "无宣誓记录")
+    certificate = str(officer.get("certificate", ""))
+    return f"{certificate}（{'，'.join(notes)}）" if notes else certificate
+
+
+def facts_shown(facts: dict) -> list[tuple[str, str]]:
+    """An alert's facts as (Chinese label, text) pairs, in the order the rule stored them."""
+    return [(FACT_LABELS.get(key, key), _fact_text(key, value)) for key, value in (facts or {}).items()]
+
+
+def street_choices(user) -> list[tuple[str, str]]:
+    """(region code, name) of the streets whose agencies ``user`` sees, for the street filter."""
+    from jiandu.org.choices import Level
+    from jiandu.org.models import Region
+    from jiandu.org.selectors import agencies_for
+
+    codes = sorted(set(agencies_for(user).filter(level=Level.STREET)
+                       .values_list("region_code", flat=True)))
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return [(code, names.get(code, code)) for code in codes]
+
+
+def assignee_choices() -> QuerySet:
+    """Who may take an alert: active supervision staff (the services refuse anyone else)."""
+    from jiandu.accounts.access import SUPERVISION
+    from jiandu.accounts.models import User
+
+    return (User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(role__in=SUPERVISION))
+            .order_by("username"))
+
+
+def alert_status_counts(user) -> dict[str, int]:
+    """Current alerts per status in ``user``'s scope (one aggregate query)."""
+    rows = _current(scoped(Alert.objects.all(), user)).values("status").annotate(n=Count("id")).order_by()
+    return {r["status"]: r["n"] for r in rows}
+
+
+def alert_dashboard(user) -> dict:
+    """What the home page's alert panel draws: counts per status, per rule and per agency (top
+    10), the current total; three aggregate queries."""
+    from .choices import AlertStatus
+
+    statuses = alert_status_counts(user)
+    by_rule = [r for r in alert_counts_by_rule(user) if r["total"]]
+    by_agency = alert_counts_by_agency(user)[:10]
+    return {
+        "total": sum(statuses.values()),
+        "active": sum(statuses.get(s, 0) for s in ACTIVE_STATUSES),
+        "statuses": [{"status": s.value, "label": str(s.label), "n": statuses.get(s.value, 0)}
+                     for s in AlertStatus],
+        "rules": [{"rule": r["rule"], "name": r["name"], "total": r["total"], "active": r["active"]}
+                  for r in by_rule],
+        "agencies": [{"agency": r["agency_id"], "name": r["agency__name"] or r["agency_id"] or "—",
+                      "total": r["total"], "active": r["active"]} for r in by_agency],
+    }
+
+
+ALERT_EXPORT_HEADERS = ("预警编号", "规则代码", "规则名称", "状态", "执法主体代码", "执法主体",
+                        "执法行为记录编号", "执法事项编码", "预警内容", "承办人", "排除理由", "首次发现时间")
+
+
+def alert_export_rows(qs: QuerySet) -> Iterator[tuple]:
+    """The rows of the Excel export, streamed; no personal data (the party's id is left out)."""
+    from .choices import AlertStatus
+
+    labels = dict(AlertStatus.choices)
+    rows = qs.values_list("pk", "rule", "status", "agency_id", "agency__name", "record_id", "power_id",
+                          "detail", "assignee__username", "dismiss_reason", "created_at")
+    for pk, rule, status, agency, agency_name, record, power, detail, assignee, reason, created in \
+            rows.iterator(chunk_size=2000):
+        found = REGISTRY.get(rule)
+        yield (pk, rule, found.name if found else rule, str(labels.get(status, status)), agency or "",
+               agency_name or "", record or "", power or "", detail, assignee or "", reason,
+               timezone.localtime(created).strftime("%Y-%m-%d %H:%M"))
+
+
+def alert_page(user, pk: int, *, party_alerts: int = 20) -> dict:
+    """``alert_detail`` with what the page adds: the facts in Chinese and
+    the party's other alerts in ``user``'s scope (handled ones included)."""
+    page = alert_detail(user, pk)
+    alert = page["alert"]
+    others = []
+    if alert.party_key:
+        others = list(scoped(Alert.objects.select_related("agency"), user)
+                      .filter(party_key=alert.party_key).exclude(pk=alert.pk)
+                      .order_by("-id")[:party_alerts])
+    return {**page, "facts_shown": facts_shown(alert.facts), "party_alerts": others}
+
+
+def alerts_listed(user, filters: dict | None = None) -> QuerySet:
+    """``alerts_for`` with each row's rule name (``rule_name``), for the list page."""
+    from django.db.models import Case, CharField, Value, When
+
+    names = Case(*(When(rule=rule.code, then=Value(rule.name)) for rule in all_rules()),
+                 default="rule", output_field=CharField())
+    return alerts_for(user, filters).annotate(rule_name=names)

@@ -1,0 +1,111 @@
+"""Forms of the alert pages: the list filters and the handling of one alert or many."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiandu.core.forms import ANY, FilterForm, date_input
+from jiandu.org.selectors import agency_choices
+
+from .choices import AlertStatus
+from .rules import all_rules
+from .selectors import assignee_choices, street_choices
+
+
+class AlertFilterForm(FilterForm):
+    # The party is searched by its own field; a free-text search would have nothing else to match.
+    q = None
+    rule = forms.ChoiceField(label=_("规则"), required=False)
+    agency = forms.ChoiceField(label=_("执法主体"), required=False)
+    region = forms.ChoiceField(label=_("街道"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[ANY, *AlertStatus.choices])
+    date_from = forms.DateField(label=_("发现日期自"), required=False, widget=date_input())
+    date_to = forms.DateField(label=_("至"), required=False, widget=date_input())
+    party = forms.CharField(label=_("相对人证件号码"), required=False, max_length=18)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [ANY, *((r.code, f"{r.name}（{r.code}）") for r in all_rules())]
+        self.fields["agency"].choices = [ANY, *agency_choices(user)]
+        self.fields["region"].choices = [ANY, *street_choices(user)]
+        self.fields["party"].widget.attrs["placeholder"] = _("完整的统一社会信用代码或身份证号")
+
+    def clean_party(self):
+        from jiandu.core.validators import is_id_number, is_uscc
+
+        party = self.cleaned_data["party"].strip().upper()
+        if party and not (is_id_number(party) or is_uscc(party)):
+            raise forms.ValidationError(_("应为完整的 18 位统一社会信用代码或身份证号"))
+        return party
+
+
+def _textarea(rows: int = 3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class NoteForm(forms.Form):
+    """Acknowledging or turning into a clue: an optional note for the history."""
+
+    note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=_textarea(2))
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label=_("排除理由"), max_length=2000, widget=_textarea(),
+                             error_messages={"required": _("请填写排除理由")})
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("请填写排除理由"))
+        return reason
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("承办人"), queryset=None, required=False,
+                                      empty_label=_("（不指派）"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignee_choices()
+        self.fields["assignee"].label_from_instance = lambda u: f"{u.name or u.username}（{u.username}）"
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("评论"), max_length=4000, widget=_textarea(),
+                           error_messages={"required": _("请填写评论内容")})
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(_("请填写评论内容"))
+        return text
+
+
+BULK_ACTIONS = [
+    ("acknowledge", _("确认")),
+    ("dismiss", _("排除")),
+    ("assign", _("指派")),
+    ("to_clue", _("转为线索")),
+]
+
+
+class BulkForm(AssignForm):
+    """One action on the alerts ticked on a page of the list."""
+
+    action = forms.ChoiceField(label=_("批量操作"), choices=BULK_ACTIONS)
+    ids = forms.TypedMultipleChoiceField(label=_("预警"), coerce=int,
+                                         error_messages={"required": _("请至少勾选一条预警")})
+    reason = forms.CharField(label=_("排除理由"), required=False, max_length=2000, widget=_textarea(2))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].empty_label = _("（不指派）")
+        # Any id may be sent: the service keeps only the alerts the user sees and skips the rest.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "dismiss" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("批量排除须填写排除理由"))
+        return data

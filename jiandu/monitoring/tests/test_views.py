@@ -1,0 +1,346 @@
+"""Alert pages: list with counts and filters, one alert, handling by form and in bulk, export, scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from jiandu.accounts.choices import AuditAction, Role
+from jiandu.accounts.models import AuditEvent
+from jiandu.core.crypto import mask_id_number
+from jiandu.monitoring.engine import run_rules
+from jiandu.monitoring.models import Alert, AlertComment, AlertEvent
+from jiandu.monitoring.rules import get_rule
+from jiandu.org.models import Agency
+from tests.conftest import staff_client_fixture  # noqa: F401
+
+from .factories import uscc
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+RULES = [get_rule("legal_review"), get_rule("hearing_notice")]
+STREET = "370117001"
+
+
+def check():
+    """`jiandu check` as the engine runs it."""
+    return run_rules(as_of=D(2026, 7, 15), year=2025, rules=RULES)
+
+
+@pytest.fixture
+def world(district):
+    """Alerts of two rules in three agencies (one of them a street's), one about a person."""
+    street = Agency.objects.create(code=uscc("11370117"), name="艾山街道办事处", type="administrative_organ",
+                                   level="street", region_code=STREET, content_hash="x")
+    district.street = street
+    district.person_id = district.person()
+    district.record("A1", agency=district.a, major=True, decided_on=D(2025, 6, 2), party=district.person_id)
+    district.record("A2", agency=district.a, major=True, decided_on=D(2025, 6, 3), party=district.person_id)
+    district.record("A3", agency=district.a, major=True, decided_on=D(2025, 6, 4))
+    district.record("B1", agency=district.b, major=True, decided_on=D(2025, 6, 5))
+    district.record("S1", agency=street, major=True, decided_on=D(2025, 6, 6))
+    # A fine above the hearing threshold without notice: a second rule on the same record.
+    district.record("B2", agency=district.b, decided_on=D(2025, 6, 7), penalties=["fine"], fine=200000,
+                    party=district.org())
+    check()
+    district.alerts = {a.record_id: a for a in Alert.objects.filter(rule="legal_review")}
+    return district
+
+
+def ids(response) -> set[str]:
+    return {a.record_id for a in response.context["page"].items}
+
+
+# ---------------------------------------------------------------- access
+
+@pytest.mark.parametrize("name, args", [("monitoring:alerts", []), ("monitoring:export", []),
+                                        ("monitoring:alert", [1])])
+def test_anonymous_is_sent_to_login(client, name, args):
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+
+def test_anonymous_cannot_dismiss(client, world):
+    alert = world.alerts["A1"]
+    response = client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "x"})
+    assert response.status_code == 302
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+
+
+def test_officers_and_social_supervisors_do_not_see_alerts(staff_client, world):
+    assert staff_client(Role.OFFICER, world.a.code).get(reverse("monitoring:alerts")).status_code == 403
+    assert staff_client(Role.SOCIAL_SUPERVISOR).get(reverse("monitoring:alerts")).status_code == 403
+
+
+def test_liaison_sees_its_own_alerts_only_and_404_for_anothers(staff_client, world):
+    client = staff_client(Role.LIAISON, world.a.code)
+    response = client.get(reverse("monitoring:alerts"))
+    assert response.status_code == 200
+    assert ids(response) == {"A1", "A2", "A3"}
+    assert [a["agency_id"] for a in response.context["by_agency"]] == [world.a.code]
+    other = world.alerts["B1"]
+    assert client.get(reverse("monitoring:alert", args=[other.pk])).status_code == 404
+    assert client.post(reverse("monitoring:comment", args=[other.pk]), {"text": "看看"}).status_code == 404
+    assert client.get(reverse("monitoring:alert", args=[world.alerts["A1"].pk])).status_code == 200
+    # Filtering by another agency by editing the URL finds nothing of theirs.
+    response = client.get(reverse("monitoring:alerts"), {"agency": world.b.code})
+    assert ids(response) <= {"A1", "A2", "A3"} and response.context["form"].errors
+
+
+def test_liaison_may_comment_but_not_handle(staff_client, world):
+    client = staff_client(Role.LIAISON, world.a.code)
+    alert = world.alerts["A1"]
+    page = client.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
+    assert 'id="dismiss-form"' not in page and 'id="comment-form"' in page
+    assert client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "不服"}).status_code == 403
+    assert client.post(reverse("monitoring:bulk"), {"action": "acknowledge", "ids": [alert.pk]}).status_code == 403
+    response = client.post(reverse("monitoring:comment", args=[alert.pk]), {"text": "已补录法制审核意见"})
+    assert response.status_code == 302
+    assert AlertComment.objects.get(alert=alert).text == "已补录法制审核意见"
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+
+
+def test_street_supervisor_sees_its_streets_alerts(staff_client, world):
+    client = staff_client(Role.STREET_SUPERVISOR, region_code=STREET)
+    assert ids(client.get(reverse("monitoring:alerts"))) == {"S1"}
+    assert client.get(reverse("monitoring:alert", args=[world.alerts["A1"].pk])).status_code == 404
+
+
+# ---------------------------------------------------------------- list, counts, filters
+
+def test_list_shows_counts_by_rule_and_agency_with_filter_links(staff_client, world,
+                                                                 django_assert_max_num_queries):
+    client = staff_client(Role.SUPERVISOR)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("monitoring:alerts"))
+    assert response.status_code == 200
+    assert ids(response) == {"A1", "A2", "A3", "B1", "S1", "B2"}
+    by_rule = {r["rule"]: r["total"] for r in response.context["by_rule"]}
+    assert by_rule == {"legal_review": 5, "hearing_notice": 1}
+    by_agency = {r["agency_id"]: r["total"] for r in response.context["by_agency"]}
+    assert by_agency == {world.a.code: 3, world.b.code: 2, world.street.code: 1}
+    page = response.content.decode()
+    assert 'href="/monitoring/alerts/?rule=legal_review"' in page
+    assert f'href="/monitoring/alerts/?agency={world.b.code}"' in page
+    assert "重大执法决定未经法制审核" in page and "待处理" in page
+    # Every filter is a named field of the filter form.
+    for name in ("rule", "agency", "region", "status", "date_from", "date_to", "party"):
+        assert f'name="{name}"' in page
+    assert 'id="bulk-form"' in page and 'id="select-all"' in page
+
+
+def test_list_query_count_does_not_grow_with_rows(staff_client, world, django_assert_max_num_queries):
+    client = staff_client(Role.SUPERVISOR)
+    for n in range(30):
+        world.record(f"X{n}", agency=world.b, major=True, decided_on=D(2025, 7, 1))
+    check()
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("monitoring:alerts"))
+    assert len(response.context["page"].items) == 36
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"rule": "hearing_notice"}, {"B2"}),
+    ({"rule": "legal_review", "agency": "b"}, {"B1"}),
+    ({"region": STREET}, {"S1"}),
+    ({"status": "dismissed"}, {"A3"}),
+    ({"status": "open", "agency": "a"}, {"A1", "A2"}),
+    ({"party": "person"}, {"A1", "A2"}),
+])
+def test_filters_narrow_the_list(staff_client, world, params, expected):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.SUPERVISOR)
+    services.alert_dismiss(user=client.user, alert_id=world.alerts["A3"].pk, reason="误报")
+    query = dict(params)
+    if query.get("agency"):
+        query["agency"] = getattr(world, query["agency"]).code
+    if query.get("party"):
+        query["party"] = world.person_id[1]
+    response = client.get(reverse("monitoring:alerts"), query)
+    assert not response.context["form"].errors
+    assert ids(response) == expected
+
+
+def test_date_filter_and_a_bad_party_number(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    today = dt.date.today()
+    url = reverse("monitoring:alerts")
+    assert len(ids(client.get(url, {"date_from": today.isoformat()}))) == 6
+    assert ids(client.get(url, {"date_to": (today - dt.timedelta(days=2)).isoformat()})) == set()
+    response = client.get(url, {"party": "12345"})
+    assert response.context["form"].errors["party"] and "18 位" in response.content.decode()
+
+
+def test_htmx_request_gets_the_results_only(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    response = client.get(reverse("monitoring:alerts"), {"rule": "hearing_notice"}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert 'id="alerts-table"' in page and "<html" not in page and 'id="counts-by-rule"' not in page
+
+
+# ---------------------------------------------------------------- one alert
+
+def test_alert_page_shows_rule_basis_facts_record_and_party_history(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    alert = world.alerts["A1"]
+    response = client.get(reverse("monitoring:alert", args=[alert.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    rule = get_rule("legal_review")
+    assert rule.name in page and rule.basis in page and rule.explanation in page
+    # The facts as a labelled table in Chinese.
+    assert "决定日期" in page and "2025-06-02" in page and "法制审核日期" in page
+    assert reverse("records:detail", args=["A1"]) in page
+    # The person's number is masked; their other record and alert are listed.
+    assert mask_id_number(world.person_id[1]) in page and world.person_id[1] not in page
+    assert reverse("records:detail", args=["A2"]) in page
+    assert reverse("monitoring:alert", args=[world.alerts["A2"].pk]) in page
+    assert AuditEvent.objects.filter(action=AuditAction.VIEW_PERSONAL, object_id=str(alert.pk)).exists()
+    assert 'name="reason"' in page and ">排除</button>" in page and 'id="alert-status"' in page
+
+
+def test_dismiss_needs_a_reason_shown_as_a_form_error(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    alert = world.alerts["A1"]
+    response = client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "   "})
+    assert response.status_code == 400
+    assert "请填写排除理由" in response.content.decode()
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+
+
+def test_dismissed_with_a_reason_stays_dismissed_after_the_next_check(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    alert = world.alerts["A1"]
+    response = client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "已线下补正"}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "预警已排除。" in page and "已排除" in page and "已线下补正" in page
+    check()
+    alert.refresh_from_db()
+    assert (alert.status, alert.dismiss_reason, alert.last_seen_run_id) == ("dismissed", "已线下补正", None)
+    assert Alert.objects.filter(rule="legal_review", record_id="A1").count() == 1
+    assert "已排除" in client.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
+
+
+def test_acknowledge_then_a_refused_step_is_a_chinese_form_error(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    alert = world.alerts["A1"]
+    assert client.post(reverse("monitoring:acknowledge", args=[alert.pk]),
+                       {"acknowledge-note": "已核实"}).status_code == 302
+    assert Alert.objects.get(pk=alert.pk).status == "acknowledged"
+    client.post(reverse("monitoring:clue", args=[alert.pk]), {"clue-note": "移交"})
+    assert Alert.objects.get(pk=alert.pk).status == "clue"
+    response = client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "误报"})
+    assert response.status_code == 400
+    assert "不能“排除”" in response.content.decode()
+    steps = list(AlertEvent.objects.filter(alert=alert).values_list("action", flat=True))
+    assert steps == ["acknowledge", "to_clue"]
+
+
+def test_assign_to_a_supervisor_and_not_to_a_department(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    other = staff_client(Role.SUPERVISOR).user
+    liaison = staff_client(Role.LIAISON, world.a.code).user
+    alert = world.alerts["B1"]
+    assert client.post(reverse("monitoring:assign", args=[alert.pk]), {"assignee": other.pk}).status_code == 302
+    assert Alert.objects.get(pk=alert.pk).assignee == other
+    response = client.post(reverse("monitoring:assign", args=[alert.pk]), {"assignee": liaison.pk})
+    assert response.status_code == 400 and Alert.objects.get(pk=alert.pk).assignee == other
+    assert client.post(reverse("monitoring:assign", args=[alert.pk]), {"assignee": ""}).status_code == 302
+    assert Alert.objects.get(pk=alert.pk).assignee is None
+
+
+def test_comment_needs_text(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    alert = world.alerts["B1"]
+    assert client.post(reverse("monitoring:comment", args=[alert.pk]), {"text": " "}).status_code == 400
+    client.post(reverse("monitoring:comment", args=[alert.pk]), {"text": "请说明情况"})
+    page = client.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
+    assert "请说明情况" in page
+
+
+def test_actions_are_post_only(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    assert client.get(reverse("monitoring:dismiss", args=[world.alerts["A1"].pk])).status_code == 405
+
+
+# ---------------------------------------------------------------- bulk
+
+def test_bulk_dismiss_needs_a_reason(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    pks = [world.alerts[k].pk for k in ("A1", "A2")]
+    response = client.post(reverse("monitoring:bulk"), {"action": "dismiss", "ids": pks, "reason": ""},
+                           follow=True)
+    assert "批量排除须填写排除理由" in response.content.decode()
+    assert set(Alert.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"open"}
+
+
+def test_bulk_dismiss_skips_what_is_out_of_scope_or_status(staff_client, world):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.STREET_SUPERVISOR, region_code=STREET)
+    services.alert_dismiss(user=staff_client(Role.SUPERVISOR).user, alert_id=world.alerts["A3"].pk,
+                           reason="误报")
+    pks = [world.alerts[k].pk for k in ("S1", "A1", "A3")]
+    back = reverse("monitoring:alerts") + "?status=open"
+    response = client.post(reverse("monitoring:bulk"),
+                           {"action": "dismiss", "ids": pks, "reason": "统一排除", "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    statuses = dict(Alert.objects.filter(pk__in=pks).values_list("record_id", "status"))
+    assert statuses == {"S1": "dismissed", "A1": "open", "A3": "dismissed"}
+    page = client.get(back).content.decode()
+    assert "已处理 1 条" in page and "另有 2 条" in page
+
+
+def test_bulk_acknowledge_and_assign(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    other = staff_client(Role.SUPERVISOR).user
+    pks = [world.alerts[k].pk for k in ("A1", "A2", "B1")]
+    client.post(reverse("monitoring:bulk"), {"action": "acknowledge", "ids": pks})
+    assert set(Alert.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"acknowledged"}
+    client.post(reverse("monitoring:bulk"), {"action": "assign", "ids": pks, "assignee": other.pk})
+    assert set(Alert.objects.filter(pk__in=pks).values_list("assignee", flat=True)) == {other.pk}
+    client.post(reverse("monitoring:bulk"), {"action": "to_clue", "ids": pks[:1]})
+    assert Alert.objects.get(pk=pks[0]).status == "clue"
+    # A foreign address in "next" is not followed.
+    response = client.post(reverse("monitoring:bulk"), {"action": "acknowledge", "ids": pks,
+                                                        "next": "https://evil.example/"})
+    assert response["Location"] == reverse("monitoring:alerts")
+
+
+def test_bulk_without_ticks_says_so(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    response = client.post(reverse("monitoring:bulk"), {"action": "acknowledge"}, follow=True)
+    assert "请至少勾选一条预警" in response.content.decode()
+
+
+# ---------------------------------------------------------------- export
+
+def test_export_is_the_filtered_list_in_excel_and_audited(staff_client, world):
+    client = staff_client(Role.SUPERVISOR)
+    response = client.get(reverse("monitoring:export"), {"rule": "legal_review"})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("预警编号", "规则代码", "规则名称", "状态")
+    assert sorted(r[6] for r in rows[1:]) == ["A1", "A2", "A3", "B1", "S1"]
+    assert {r[3] for r in rows[1:]} == {"待处理"}
+    assert world.person_id[1] not in str(rows)
+    event = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="monitoring.Alert").get()
+    assert "legal_review" in event.detail
+
+
+def test_liaison_export_holds_its_agency_only(staff_client, world):
+    client = staff_client(Role.LIAISON, world.b.code)
+    response = client.get(reverse("monitoring:export"))
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+                .active.iter_rows(values_only=True))
+    assert {r[4] for r in rows[1:]} == {world.b.code}
