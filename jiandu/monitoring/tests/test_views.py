@@ -33,8 +33,8 @@ def check():
     return run_rules(as_of=D(2026, 7, 15), year=2025, rules=RULES)
 
 
-@pytest.fixture
-def world(district):
+@pytest.fixture(name="world")
+def world_fixture(district):
     """Alerts of two rules in three agencies (one of them a street's), one about a person."""
     street = Agency.objects.create(code=uscc("11370117"), name="艾山街道办事处", type="administrative_organ",
                                    level="street", region_code=STREET, content_hash="x")

@@ -1,0 +1,323 @@
+"""The alerts part of the API: the list with the pages' filters, counts, one alert, its handling."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from ninja import Field, Path, Query, Router, Schema
+
+from jiandu.core.api import ERRORS, USCC_PATTERN, ApiError, Error, IsoDate, limit_field
+from jiandu.core.modules import module_by_slug
+from jiandu.records.choices import PartyType
+
+from . import selectors, services
+from .choices import AlertAction, AlertStatus
+from .models import Alert
+from .workflow import TransitionError
+
+router = Router(tags=["监督预警"])
+
+VIEWERS = module_by_slug("monitoring")
+ACTION_ERRORS = {**ERRORS, 409: Error}
+
+
+def _viewer(request):
+    """The signed-in user if their role sees alerts (not officers: the navigation's rule)."""
+    user = request.auth
+    if not VIEWERS.allows(user):
+        raise ApiError(403, "您的角色不能查看监督预警 (your role may not read alerts)")
+    return user
+
+
+class AlertOut(Schema):
+    id: int
+    rule: str = Field(..., description="规则代码")
+    rule_name: str = Field(..., description="规则名称")
+    status: AlertStatus
+    status_label: str = Field(..., description="状态（中文）")
+    record: str | None = Field(..., description="执法行为记录编号")
+    power: str | None = Field(..., description="执法事项编码（仅 unexercised_power）")
+    agency: str | None = Field(..., description="执法主体代码")
+    agency_name: str | None
+    detail: str = Field(..., description="预警内容：规则说明与触发事实")
+    facts: dict = Field(..., description="触发事实（规则写入的原始值；金额单位为分）")
+    assignee: str | None = Field(..., description="承办人用户名")
+    dismiss_reason: str
+    clue_id: int | None
+    current: bool = Field(..., description="最近一次规则运行是否仍发现该预警")
+    created_at: datetime
+    updated_at: datetime
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    next: str | None = Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+
+
+class AlertFilters(Schema):
+    rule: str | None = Field(None, max_length=32, pattern=r"^[a-z_]+$", description="规则代码")
+    agency: str | None = Field(None, pattern=USCC_PATTERN, description="执法主体代码")
+    region: str | None = Field(None, pattern=r"^\d{6,12}$", description="街道的区划代码（执法主体所在区划的前缀）")
+    status: AlertStatus | None = Field(None, description="状态")
+    party: str | None = Field(None, pattern=r"^[0-9A-Za-z]{18}$",
+                              description="相对人的完整统一社会信用代码或身份证号")
+    date_from: IsoDate | None = Field(None, description="首次发现日期不早于（含）")
+    date_to: IsoDate | None = Field(None, description="首次发现日期不晚于（含）")
+    current: bool = Field(True, description="true（默认）：仅最近一次运行仍发现的预警；false：含已不再触发的")
+    after: int | None = Field(None, ge=1, description="游标：上一页返回的 next；省略则从第一页开始")
+    limit: int = limit_field()
+
+
+def _out(alert: Alert) -> dict:
+    rule = selectors.REGISTRY.get(alert.rule)
+    return {
+        "id": alert.pk, "rule": alert.rule, "rule_name": rule.name if rule else alert.rule,
+        "status": alert.status, "status_label": str(alert.get_status_display()),
+        "record": alert.record_id, "power": alert.power_id, "agency": alert.agency_id,
+        "agency_name": alert.agency.name if alert.agency_id and alert.agency else None,
+        "detail": alert.detail, "facts": alert.facts,
+        "assignee": alert.assignee.username if alert.assignee_id and alert.assignee else None,
+        "dismiss_reason": alert.dismiss_reason, "clue_id": alert.clue_id,
+        "current": alert.last_seen_run_id is None, "created_at": alert.created_at,
+        "updated_at": alert.updated_at,
+    }
+
+
+@router.get("/alerts", response={200: AlertPage, **ERRORS}, summary="预警列表",
+            description="您数据范围内的预警，按编号从新到旧，游标分页（after + limit，每页至多 500 条）。"
+                        "筛选条件与网页相同。执法部门只看到本单位的预警。")
+def list_alerts(request, filters: Query[AlertFilters]):
+    from jiandu.core.pagination import keyset_page
+
+    user = _viewer(request)
+    f = filters.model_dump(exclude={"after", "limit"}, exclude_none=True)
+    qs = selectors.alerts_for(user, f)
+    page = keyset_page(qs, key="id", descending=True, after=None if filters.after is None else str(filters.after),
+                       size=filters.limit)
+    return {"items": [_out(a) for a in page.items], "next": page.next_cursor}
+
+
+class RuleCount(Schema):
+    rule: str
+    name: str
+    total: int
+    active: int = Field(..., description="待处理与已确认")
+
+
+class AgencyCount(Schema):
+    agency: str | None
+    name: str | None
+    total: int
+    active: int
+
+
+class AlertCounts(Schema):
+    by_rule: list[RuleCount]
+    by_agency: list[AgencyCount]
+
+
+@router.get("/alerts/counts", response={200: AlertCounts, **ERRORS}, summary="预警统计",
+            description="最近一次规则运行发现的预警，按规则（规则表顺序）和按执法主体（从多到少）计数。")
+def alert_counts(request):
+    user = _viewer(request)
+    return {
+        "by_rule": selectors.alert_counts_by_rule(user),
+        "by_agency": [{"agency": r["agency_id"], "name": r["agency__name"], "total": r["total"],
+                       "active": r["active"]} for r in selectors.alert_counts_by_agency(user)],
+    }
+
+
+class RuleOut(Schema):
+    code: str
+    name: str
+    basis: str = Field(..., description="法律依据")
+    explanation: str
+
+
+class FactOut(Schema):
+    label: str
+    value: str
+
+
+class EventOut(Schema):
+    at: datetime
+    action: AlertAction
+    action_label: str
+    from_status: AlertStatus
+    to_status: AlertStatus
+    user: str | None = Field(..., description="操作人用户名；规则引擎为 null")
+    note: str
+
+
+class CommentOut(Schema):
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+class PartyRecordOut(Schema):
+    id: str
+    kind: str
+    agency: str
+    power: str
+    act_on: date | None
+    decided_on: date | None
+
+
+class AlertDetailOut(AlertOut):
+    rule_info: RuleOut | None = Field(..., description="规则的名称、法律依据和说明")
+    facts_shown: list[FactOut] = Field(..., description="触发事实（中文标签与文本）")
+    party: str | None = Field(..., description="相对人证件号码：统一社会信用代码；身份证号已脱敏")
+    party_name: str | None
+    events: list[EventOut]
+    comments: list[CommentOut]
+    party_records: list[PartyRecordOut] = Field(..., description="相对人在您数据范围内的其他执法行为")
+    party_alerts: list[int] = Field(..., description="相对人的其他预警编号")
+
+
+def _detail(request, user, pk: int) -> dict:
+    from jiandu.accounts.choices import AuditAction
+    from jiandu.accounts.services import audit_record
+
+    page = selectors.alert_page(user, pk)
+    alert, rule, record = page["alert"], page["rule"], page["record"]
+    if record is not None and record.party_type == PartyType.PERSON:
+        # As on the page: a natural person's name and masked id are personal data.
+        audit_record(action=AuditAction.VIEW_PERSONAL, request=request, user=user,
+                     object_type="monitoring.alert", object_id=str(alert.pk), detail="api")
+    return {
+        **_out(alert),
+        "rule_info": None if rule is None else {"code": rule.code, "name": rule.name, "basis": rule.basis,
+                                                "explanation": rule.explanation},
+        "facts_shown": [{"label": label, "value": value} for label, value in page["facts_shown"]],
+        "party": page["party"], "party_name": record.party_name if record else None,
+        "events": [{"at": e.at, "action": e.action, "action_label": str(e.get_action_display()),
+                    "from_status": e.from_status, "to_status": e.to_status,
+                    "user": e.user.username if e.user else None, "note": e.note} for e in page["events"]],
+        "comments": [{"id": c.pk, "author": c.author.username, "text": c.text, "created_at": c.created_at}
+                     for c in page["comments"]],
+        "party_records": [{"id": r.ext_id, "kind": r.kind, "agency": r.agency_id, "power": r.power_id,
+                           "act_on": r.act_on, "decided_on": r.decided_on} for r in page["party_records"]],
+        "party_alerts": [a.pk for a in page["party_alerts"]],
+    }
+
+
+@router.get("/alerts/{int:alert_id}", response={200: AlertDetailOut, **ERRORS}, summary="预警详情",
+            description="预警及其规则的法律依据、触发事实、执法行为的相对人、处理记录、评论和相对人的其他记录。"
+                        "不在数据范围内的编号返回 404。")
+def get_alert(request, alert_id: int = Path(..., ge=1)):
+    return _detail(request, _viewer(request), alert_id)
+
+
+def _act(request, alert_id: int, call):
+    """Run one handling service and answer the alert as it now is; its refusals in the API's shape."""
+    user = _viewer(request)
+    try:
+        call(user)
+    except Alert.DoesNotExist as exc:
+        raise ApiError(404) from exc
+    except ValidationError as exc:
+        raise ApiError(422, exc.messages[0], code="invalid") from exc
+    except TransitionError as exc:
+        raise ApiError(409, str(exc), code="transition_not_allowed",
+                       details=[{"status": exc.status, "action": exc.action}]) from exc
+    return _detail(request, user, alert_id)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=2000, description="说明（可空）")
+
+
+class DismissIn(Schema):
+    reason: str = Field(..., max_length=2000, description="排除理由（必填）")
+
+
+class AssignIn(Schema):
+    assignee: str | None = Field(..., max_length=150, description="承办人用户名（监督机构人员）；null 取消指派")
+
+
+class CommentIn(Schema):
+    text: str = Field(..., min_length=1, max_length=4000)
+
+
+def _assignee(username: str | None):
+    if username is None:
+        return None
+    found = selectors.assignee_choices().filter(username=username).first()
+    if found is None:
+        raise ApiError(422, "承办人应为在职的监督机构人员 (the assignee must be an active supervisor)",
+                       code="invalid")
+    return found
+
+
+HANDLING = ("只有监督机构人员可以处理（403）；状态不允许该操作时返回 409 transition_not_allowed。")
+
+
+@router.post("/alerts/{int:alert_id}/acknowledge", response={200: AlertDetailOut, **ACTION_ERRORS},
+             summary="确认预警", description="待处理 → 已确认。" + HANDLING)
+def acknowledge_alert(request, body: NoteIn, alert_id: int = Path(..., ge=1)):
+    return _act(request, alert_id,
+                lambda user: services.alert_acknowledge(user=user, alert_id=alert_id, note=body.note))
+
+
+@router.post("/alerts/{int:alert_id}/dismiss", response={200: AlertDetailOut, **ACTION_ERRORS},
+             summary="排除预警", description="待处理或已确认 → 已排除，须填写理由；数据不变时重新运行规则不会再次预警。"
+                                              + HANDLING)
+def dismiss_alert(request, body: DismissIn, alert_id: int = Path(..., ge=1)):
+    return _act(request, alert_id,
+                lambda user: services.alert_dismiss(user=user, alert_id=alert_id, reason=body.reason))
+
+
+@router.post("/alerts/{int:alert_id}/assign", response={200: AlertDetailOut, **ACTION_ERRORS},
+             summary="指派承办人", description="把预警交给一名监督机构人员，或取消指派。" + HANDLING)
+def assign_alert(request, body: AssignIn, alert_id: int = Path(..., ge=1)):
+    return _act(request, alert_id, lambda user: services.alert_assign(
+        user=user, alert_id=alert_id, assignee=_assignee(body.assignee)))
+
+
+@router.post("/alerts/{int:alert_id}/to-clue", response={200: AlertDetailOut, **ACTION_ERRORS},
+             summary="转为问题线索", description="待处理或已确认 → 已转线索。" + HANDLING)
+def alert_to_clue(request, body: NoteIn, alert_id: int = Path(..., ge=1)):
+    return _act(request, alert_id,
+                lambda user: services.alert_to_clue(user=user, alert_id=alert_id, note=body.note))
+
+
+@router.post("/alerts/{int:alert_id}/comments", response={200: AlertDetailOut, **ACTION_ERRORS},
+             summary="评论预警", description="能看到预警的人都可以评论（执法部门在此说明情况）。")
+def comment_alert(request, body: CommentIn, alert_id: int = Path(..., ge=1)):
+    return _act(request, alert_id,
+                lambda user: services.alert_comment(user=user, alert_id=alert_id, text=body.text))
+
+
+class BulkIn(Schema):
+    action: Literal["acknowledge", "dismiss", "assign", "to_clue"]
+    ids: list[int] = Field(..., min_length=1, max_length=500, description="预警编号，至多 500 个")
+    reason: str = Field("", max_length=2000, description="排除理由（action 为 dismiss 时必填）")
+    assignee: str | None = Field(None, max_length=150, description="承办人用户名（action 为 assign 时）")
+    note: str = Field("", max_length=2000)
+
+
+class BulkOut(Schema):
+    done: int = Field(..., description="已处理")
+    skipped: int = Field(..., description="因状态不允许或不在数据范围内而跳过")
+
+
+@router.post("/alerts/bulk", response={200: BulkOut, **ERRORS}, summary="批量处理预警",
+             description="对多条预警执行同一操作，在一个事务中完成；不在数据范围内或状态不允许的预警跳过并计数。")
+def bulk_alerts(request, body: BulkIn):
+    user = _viewer(request)
+    calls = {
+        "acknowledge": lambda: services.alert_bulk_acknowledge(user=user, alert_ids=body.ids, note=body.note),
+        "dismiss": lambda: services.alert_bulk_dismiss(user=user, alert_ids=body.ids, reason=body.reason),
+        "assign": lambda: services.alert_bulk_assign(user=user, alert_ids=body.ids,
+                                                     assignee=_assignee(body.assignee)),
+        "to_clue": lambda: services.alert_bulk_to_clue(user=user, alert_ids=body.ids, note=body.note),
+    }
+    try:
+        done, skipped = calls[body.action]()
+    except ValidationError as exc:
+        raise ApiError(422, exc.messages[0], code="invalid") from exc
+    return {"done": done, "skipped": skipped}

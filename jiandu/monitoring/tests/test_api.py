@@ -1,0 +1,194 @@
+"""The alerts API: list with filters and keyset pages, counts, detail, handling, bulk, scope."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jiandu.accounts.choices import Role
+from jiandu.accounts.models import User
+from jiandu.accounts.tokens import api_token_create
+from jiandu.core.crypto import mask_id_number
+from jiandu.monitoring.models import Alert, AlertComment
+
+from .test_views import STREET, check, world_fixture  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+class Api:
+    """A test client that sends a user's Bearer token."""
+
+    def __init__(self, client, role: str, *, agency=None, region_code: str = ""):
+        n = User.objects.count()
+        self.user = User.objects.create_user(f"api-{role}-{n}", password="Pw-0123456789", role=role,
+                                             agency=agency, region_code=region_code, name=f"接口{n}")
+        self.client = client
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=self.user, name='t')[1]}"}
+
+    def get(self, path: str, **params):
+        return self.client.get(f"/api/v1{path}", params, **self.headers)
+
+    def post(self, path: str, body: dict):
+        return self.client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json",
+                                **self.headers)
+
+
+@pytest.fixture
+def api(client):
+    def make(role: str = Role.SUPERVISOR, **kwargs) -> Api:
+        return Api(client, role, **kwargs)
+
+    return make
+
+
+def error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    body = response.json()["error"]
+    assert body["code"] == code and "(" in body["message"]
+    return body
+
+
+def walk(api: Api, limit: int, **params) -> list[dict]:
+    items, after = [], None
+    while True:
+        page = api.get("/alerts", limit=limit, **params, **({"after": after} if after else {})).json()
+        items += page["items"]
+        after = page["next"]
+        if after is None:
+            return items
+
+
+def test_list_pages_by_keyset_newest_first(api, world, django_assert_max_num_queries):
+    sup = api()
+    with django_assert_max_num_queries(6):
+        response = sup.get("/alerts", limit=4)
+    page = response.json()
+    assert len(page["items"]) == 4 and page["next"] == str(page["items"][-1]["id"])
+    items = walk(sup, 4)
+    assert [i["id"] for i in items] == sorted(Alert.objects.values_list("id", flat=True), reverse=True)
+    one = next(i for i in items if i["record"] == "B1")
+    assert one["rule"] == "legal_review" and one["rule_name"] == "重大执法决定未经法制审核"
+    assert one["status"] == "open" and one["status_label"] == "待处理" and one["current"] is True
+    assert one["agency"] == world.b.code and one["agency_name"] == world.b.name
+
+
+def test_list_query_count_is_flat(api, world, django_assert_max_num_queries):
+    from .test_views import D
+
+    for n in range(40):
+        world.record(f"X{n}", agency=world.b, major=True, decided_on=D(2025, 7, 1))
+    check()
+    sup = api()
+    with django_assert_max_num_queries(6):
+        assert len(sup.get("/alerts", limit=500).json()["items"]) == 46
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"rule": "hearing_notice"}, {"B2"}),
+    ({"region": STREET}, {"S1"}),
+    ({"status": "open", "rule": "legal_review"}, {"A1", "A2", "A3", "B1", "S1"}),
+    ({"status": "dismissed"}, set()),
+])
+def test_list_filters(api, world, params, expected):
+    assert {i["record"] for i in walk(api(), 500, **params)} == expected
+
+
+def test_list_filters_by_agency_and_party(api, world):
+    sup = api()
+    assert {i["record"] for i in walk(sup, 500, agency=world.a.code)} == {"A1", "A2", "A3"}
+    assert {i["record"] for i in walk(sup, 500, party=world.person_id[1])} == {"A1", "A2"}
+
+
+def test_bad_filters_are_422(api, world):
+    sup = api()
+    error(sup.get("/alerts", status="closed"), 422, "validation_error")
+    error(sup.get("/alerts", date_from="2025/01/01"), 422, "validation_error")
+    error(sup.get("/alerts", agency="nope"), 422, "validation_error")
+
+
+def test_counts(api, world):
+    counts = api().get("/alerts/counts").json()
+    by_rule = {r["rule"]: (r["total"], r["active"]) for r in counts["by_rule"]}
+    assert by_rule["legal_review"] == (5, 5) and by_rule["hearing_notice"] == (1, 1)
+    assert by_rule["two_officers"] == (0, 0)
+    assert {r["agency"]: r["total"] for r in counts["by_agency"]} == {
+        world.a.code: 3, world.b.code: 2, world.street.code: 1}
+
+
+def test_detail_has_rule_facts_party_and_history(api, world):
+    alert = world.alerts["A1"]
+    body = api().get(f"/alerts/{alert.pk}").json()
+    assert body["rule_info"]["basis"].startswith("《中华人民共和国行政处罚法》")
+    assert {"label": "决定日期", "value": "2025-06-02"} in body["facts_shown"]
+    assert body["party"] == mask_id_number(world.person_id[1])
+    assert world.person_id[1] not in json.dumps(body)
+    assert [r["id"] for r in body["party_records"]] == ["A2"]
+    assert body["party_alerts"] == [world.alerts["A2"].pk]
+
+
+def test_liaison_sees_its_own_alerts_and_404_for_others(api, world):
+    liaison = api(Role.LIAISON, agency=world.a)
+    assert {i["agency"] for i in walk(liaison, 500)} == {world.a.code}
+    assert walk(liaison, 500, agency=world.b.code) == []
+    other = world.alerts["B1"].pk
+    error(liaison.get(f"/alerts/{other}"), 404, "not_found")
+    error(liaison.post(f"/alerts/{other}/comments", {"text": "看看"}), 404, "not_found")
+    # A department explains itself but does not handle.
+    own = world.alerts["A1"].pk
+    assert liaison.post(f"/alerts/{own}/comments", {"text": "已补录"}).status_code == 200
+    error(liaison.post(f"/alerts/{own}/dismiss", {"reason": "不服"}), 403, "forbidden")
+    error(liaison.post("/alerts/bulk", {"action": "acknowledge", "ids": [own]}), 403, "forbidden")
+    assert AlertComment.objects.filter(alert_id=own).count() == 1
+
+
+def test_officers_may_not_read_alerts(api, world):
+    error(api(Role.OFFICER, agency=world.a).get("/alerts"), 403, "forbidden")
+
+
+def test_anonymous_is_401(client, world):
+    assert client.get("/api/v1/alerts").status_code == 401
+    assert client.post(f"/api/v1/alerts/{world.alerts['A1'].pk}/dismiss", {"reason": "x"},
+                       content_type="application/json").status_code == 401
+
+
+def test_dismiss_needs_a_reason_then_stays_dismissed(api, world):
+    sup = api()
+    pk = world.alerts["A1"].pk
+    error(sup.post(f"/alerts/{pk}/dismiss", {"reason": "  "}), 422, "invalid")
+    error(sup.post(f"/alerts/{pk}/dismiss", {}), 422, "validation_error")
+    body = sup.post(f"/alerts/{pk}/dismiss", {"reason": "已补正"}).json()
+    assert (body["status"], body["dismiss_reason"]) == ("dismissed", "已补正")
+    assert [e["action"] for e in body["events"]] == ["dismiss"]
+    check()
+    assert sup.get(f"/alerts/{pk}").json()["status"] == "dismissed"
+    conflict = error(sup.post(f"/alerts/{pk}/acknowledge", {}), 409, "transition_not_allowed")
+    assert conflict["details"] == [{"status": "dismissed", "action": "acknowledge"}]
+
+
+def test_acknowledge_assign_and_to_clue(api, world):
+    sup, other = api(), api()
+    pk = world.alerts["B1"].pk
+    assert sup.post(f"/alerts/{pk}/acknowledge", {"note": "已核实"}).json()["status"] == "acknowledged"
+    assert sup.post(f"/alerts/{pk}/assign", {"assignee": other.user.username}).json()["assignee"] == \
+        other.user.username
+    liaison = api(Role.LIAISON, agency=world.a)
+    error(sup.post(f"/alerts/{pk}/assign", {"assignee": liaison.user.username}), 422, "invalid")
+    assert sup.post(f"/alerts/{pk}/assign", {"assignee": None}).json()["assignee"] is None
+    assert sup.post(f"/alerts/{pk}/to-clue", {}).json()["status"] == "clue"
+    error(sup.get("/alerts/999999"), 404, "not_found")
+
+
+def test_bulk(api, world):
+    street = api(Role.STREET_SUPERVISOR, region_code=STREET)
+    pks = [world.alerts[k].pk for k in ("S1", "A1")]
+    error(street.post("/alerts/bulk", {"action": "dismiss", "ids": pks}), 422, "invalid")
+    assert street.post("/alerts/bulk", {"action": "dismiss", "ids": pks, "reason": "统一排除"}).json() == \
+        {"done": 1, "skipped": 1}
+    assert dict(Alert.objects.filter(pk__in=pks).values_list("record_id", "status")) == \
+        {"S1": "dismissed", "A1": "open"}
+    sup = api()
+    assert sup.post("/alerts/bulk", {"action": "acknowledge", "ids": pks}).json() == {"done": 1, "skipped": 1}
+    error(sup.post("/alerts/bulk", {"action": "delete", "ids": pks}), 422, "validation_error")
+    error(sup.post("/alerts/bulk", {"action": "acknowledge", "ids": []}), 422, "validation_error")
