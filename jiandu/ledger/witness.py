@@ -228,7 +228,13 @@ class Witness:
                     f"(old size does not match the latest co-signed size {latest_size})",
                     latest_size,
                 )
-            self._check_extension(checkpoint, old_size, latest_root, proof, latest_size)
+            try:
+                self._check_extension(checkpoint, old_size, latest_root, proof, latest_size)
+            except (BadProof, Conflict) as exc:
+                # A log-signed checkpoint that does not extend what was co-signed is evidence
+                # of a fork; tlog-witness lets the witness keep it, and a notary should.
+                self._keep_evidence(checkpoint_text, old_size, proof, exc)
+                raise
             state["logs"][checkpoint.origin] = {
                 "size": checkpoint.size,
                 "root": base64.b64encode(checkpoint.root).decode(),
@@ -236,6 +242,25 @@ class Witness:
             }
             self._write_state(state)
         return note.cosign(body, self.signer, int(self._clock()))
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.state_path.with_name(self.state_path.name + ".evidence.jsonl")
+
+    def _keep_evidence(
+        self, checkpoint_text: str, old_size: int, proof: Sequence[bytes], exc: WitnessError
+    ) -> None:
+        record = {
+            "time": int(self._clock()),
+            "old_size": old_size,
+            "proof": [base64.b64encode(h).decode() for h in proof],
+            "checkpoint": checkpoint_text,
+            "reason": exc.message,
+        }
+        with open(self.evidence_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
 
     def _check_extension(
         self,

@@ -49,15 +49,19 @@ class WitnessHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         if self.path != "/add-checkpoint":
+            self.close_connection = True
             self._send(404, "未找到 (not found)\n")
             return
         try:
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
-            self._send(411, "需要 Content-Length (Content-Length required)\n")
-            return
-        if length > MAX_BODY or length < 0:
-            self._send(413, "请求过大 (request body too large)\n")
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            # The unread body would be taken for the next request on a kept-alive connection.
+            self.close_connection = True
+            self._send(413 if length > MAX_BODY else 411,
+                       "请求须有 Content-Length 且不超过 64 KiB "
+                       "(Content-Length required, at most 64 KiB)\n")
             return
         data = self.rfile.read(length)
         try:

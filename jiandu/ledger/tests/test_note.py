@@ -207,3 +207,17 @@ def test_key_files_round_trip_private_mode(tmp_path):
         keys.load_signer(tmp_path / "missing")
     with pytest.raises(note.NoteError):
         keys.generate_signer("k", "rsa")
+
+
+def test_c2sp_example_cosignature_line_parses():
+    # The cosignature line of the c2sp.org/tlog-cosignature example (its key is not published,
+    # so only the layout is checked: key ID, then the timestamp of the example's "time" line).
+    line = (
+        "— witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJs"
+        "X3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n"
+    )
+    sig = note.parse_signature_line(line)
+    assert sig.name == "witness.example.com/w1"
+    assert sig.key_id.hex() == "8d66cf3f"
+    assert note.CosignatureVerifier.timestamp(sig.signature) == 1679315147
+    assert str(sig) == line

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import threading
+import urllib.request
 
 import pytest
 from django.core.management import call_command
@@ -96,6 +100,10 @@ def test_forked_log_is_refused_as_split_view(witness, log_signer):
     with pytest.raises(w.Conflict):
         witness.add_checkpoint(10, fork.checkpoint(10), [])
     assert witness.latest(ORIGIN).size == 10
+    # Both refused forks are kept, log-signed, as evidence; the plain stale retry is not.
+    evidence = [json.loads(x) for x in witness.evidence_path.read_text().splitlines()]
+    assert [e["checkpoint"] for e in evidence] == [fork.checkpoint(), fork.checkpoint(10)]
+    assert "split view" in evidence[0]["reason"]
 
 
 def test_shrink_unknown_origin_bad_signature_bad_proof(tmp_path, witness, log_signer):
@@ -184,8 +192,6 @@ def server(witness):
 
 
 def test_http_end_to_end(server, witness_signer, log_signer):
-    import urllib.request
-
     log = Log(log_signer)
     log.leaves = leaves("h", 3)
     cp3 = log.checkpoint()
@@ -268,3 +274,39 @@ def test_cli_keygen_and_cosign(tmp_path, log_signer, capsys):
     proof_file.write_text("".join(base64.b64encode(h).decode() + "\n" for h in fork.proof(8)))
     with pytest.raises(CommandError, match="split view"):
         call_command("witness", "cosign", str(cp_file), "--proof", str(proof_file), *common)
+
+
+def test_oversized_request_is_refused(server):
+    request = urllib.request.Request(server + "/add-checkpoint", data=b"x" * (64 * 1024 + 1),
+                                     method="POST")
+    with pytest.raises(urllib.error.HTTPError) as raw:
+        urllib.request.urlopen(request, timeout=5)
+    assert raw.value.code == 413
+
+
+def test_standalone_server_runs_without_django(tmp_path, log_signer, witness_signer):
+    key = tmp_path / "w.key"
+    keys.write_signer(key, witness_signer)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = "import sys, jiandu.ledger.witness_server; print('django' in sys.modules)"
+    probe = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert probe.stdout.strip() == "False", probe.stderr
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jiandu.ledger.witness_server", "--key", str(key), "--state",
+         str(tmp_path / "st.json"), "--origin", ORIGIN, "--log-key", log_signer.verifier_key(),
+         "--hash", "sm3", "--port", "0"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        url = first.split("http://", 1)[1].split("/", 1)[0]
+        log = Log(log_signer)
+        log.leaves = leaves("p", 2)
+        line = post_checkpoint(f"http://{url}", 0, [], log.checkpoint())
+        assert cosig_ok(witness_signer, log.checkpoint(), line)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
