@@ -20,7 +20,15 @@ from jiandu.core.selectors import dashboard
 
 @require(*EVERYONE)
 def home(request):
-    return render(request, "core/home.html", {"dashboard": dashboard(request.user)})
+    context = {"dashboard": dashboard(request.user)}
+    monitoring = module_by_slug("monitoring")
+    # Alerts only for the roles whose navigation has them (an officer's department answers
+    # them through its liaison).
+    if monitoring is not None and monitoring.allows(request.user):
+        from jiandu.monitoring.selectors import alert_dashboard
+
+        context["alerts"] = alert_dashboard(request.user)
+    return render(request, "core/home.html", context)
 
 
 @require(*EVERYONE)

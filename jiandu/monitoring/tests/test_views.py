@@ -344,3 +344,45 @@ def test_liaison_export_holds_its_agency_only(staff_client, world):
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
                 .active.iter_rows(values_only=True))
     assert {r[4] for r in rows[1:]} == {world.b.code}
+
+
+# ---------------------------------------------------------------- home dashboard
+
+def _alerts_data(body: str) -> dict:
+    import json
+    import re
+
+    found = re.search(r'<script id="alerts-data" type="application/json">(.*?)</script>', body, re.S)
+    return json.loads(found.group(1))
+
+
+def test_home_shows_alert_counts_newest_alerts_and_chart_data(staff_client, world,
+                                                               django_assert_max_num_queries):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.SUPERVISOR)
+    services.alert_dismiss(user=client.user, alert_id=world.alerts["A3"].pk, reason="误报")
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("home"))
+    body = response.content.decode()
+    data = _alerts_data(body)
+    assert data["total"] == 6 and data["active"] == 5
+    assert {s["status"]: s["n"] for s in data["statuses"]}["dismissed"] == 1
+    assert {r["rule"]: (r["total"], r["active"]) for r in data["rules"]} == {
+        "legal_review": (5, 4), "hearing_notice": (1, 1)}
+    assert data["agencies"][0] == {"agency": world.a.code, "name": world.a.name, "total": 3, "active": 2}
+    assert 'id="chart-alert-rule"' in body and "monitoring/dashboard.js" in body
+    # The newest waiting alerts link to their pages; the dismissed one is not among them.
+    assert reverse("monitoring:alert", args=[world.alerts["B1"].pk]) in body
+    assert reverse("monitoring:alert", args=[world.alerts["A3"].pk]) not in body
+
+
+def test_home_alerts_follow_the_users_scope(staff_client, world):
+    body = staff_client(Role.LIAISON, world.b.code).get(reverse("home")).content.decode()
+    data = _alerts_data(body)
+    assert data["total"] == 2 and [a["agency"] for a in data["agencies"]] == [world.b.code]
+    # One agency needs no ranking chart.
+    assert 'id="chart-alert-agency"' not in body
+    assert reverse("monitoring:alert", args=[world.alerts["A1"].pk]) not in body
+    officer = staff_client(Role.OFFICER, world.b.code).get(reverse("home")).content.decode()
+    assert "alerts-data" not in officer and 'id="dashboard-alerts"' not in officer
