@@ -319,6 +319,31 @@ class CompactRange:
         for h in leaf_hashes:
             self.append(h, on_node)
 
+    def extend_collect(self, leaf_hashes: Sequence[bytes], step: int) -> list[list[bytes]]:
+        """Add leaf hashes in order; return, for levels 0, step, 2·step…, the nodes that became
+        complete at that level, in index order (the leaves themselves first).
+
+        The same as ``extend`` with an ``on_node`` that keeps every step-th level, without a call
+        per node: this is the inner loop of a batch append.
+        """
+        n = self.size
+        stack = self.hashes
+        node = self.hasher.node
+        out: list[list[bytes]] = [list(leaf_hashes)]
+        for h in out[0]:
+            level = 0
+            while (n >> level) & 1:
+                h = node(stack.pop(), h)
+                level += 1
+                if level % step == 0:
+                    while len(out) <= level // step:
+                        out.append([])
+                    out[level // step].append(h)
+            stack.append(h)
+            n += 1
+        self.size = n
+        return out
+
     def root(self) -> bytes:
         """MTH of the tree so far."""
         if not self.hashes:

@@ -74,7 +74,8 @@ def flips(value: bytes):
 
 def test_hashers_follow_rfc_9162_prefixes_and_known_digests():
     assert SHA256.leaf(b"abc") == hashlib.sha256(b"\x00abc").digest()
-    assert SHA256.node(b"a" * 32, b"b" * 32) == hashlib.sha256(b"\x01" + b"a" * 32 + b"b" * 32).digest()
+    assert SHA256.node(b"a" * 32, b"b" * 32) == hashlib.sha256(
+        b"\x01" + b"a" * 32 + b"b" * 32).digest()
     assert SHA256.empty().hex() == (
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     # GB/T 32905-2016 example 1: SM3("abc").
@@ -237,9 +238,13 @@ def test_compact_range_round_trips_and_reports_nodes():
     d = leaves(h, 77)
     nodes = {}
     cr = CompactRange(h)
-    cr.extend(d[:50], on_node=lambda level, index, value: nodes.__setitem__((level, index), value))
+
+    def keep(level, index, value):
+        nodes[(level, index)] = value
+
+    cr.extend(d[:50], on_node=keep)
     again = CompactRange.from_bytes(h, 50, cr.to_bytes())
-    again.extend(d[50:], on_node=lambda level, index, value: nodes.__setitem__((level, index), value))
+    again.extend(d[50:], on_node=keep)
     assert again.root() == ref_mth(h, d)
     # Every perfect subtree of 77 leaves was reported once complete, with its hash.
     for level in range(7):
@@ -279,4 +284,22 @@ def test_sha256_roots_and_paths_equal_pymerkle(backend, tmp_path):
     # Our consistency proofs verify between pymerkle's roots.
     for m, n in ((1, 130), (64, 130), (77, 100), (3, 5)):
         verify_consistency(SHA256, old_size=m, new_size=n, old_root=tree.get_root(m),
-                           new_root=tree.get_root(n), proof=consistency_proof(SHA256, ours[:n], m))
+                           new_root=tree.get_root(n),
+                           proof=consistency_proof(SHA256, ours[:n], m))
+
+
+@pytest.mark.parametrize("h", HASHERS, ids=lambda h: h.name)
+def test_extend_collect_keeps_every_step_th_level(h):
+    d = leaves(h, 600)
+    seen: dict[int, list[bytes]] = {}
+    reference = CompactRange(h)
+    reference.extend(d, on_node=lambda level, _, value: seen.setdefault(level, []).append(value))
+    for split in (0, 1, 255, 256, 599):
+        cr = CompactRange(h)
+        first = cr.extend_collect(d[:split], 8)
+        second = cr.extend_collect(d[split:], 8)
+        assert cr.root() == reference.root() == merkle.root(h, d)
+        for step_level in range(max(len(first), len(second))):
+            got = [*(first[step_level] if step_level < len(first) else []),
+                   *(second[step_level] if step_level < len(second) else [])]
+            assert got == seen.get(8 * step_level, [])

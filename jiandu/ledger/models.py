@@ -1,0 +1,184 @@
+"""The tamper-evident log in the database: yearly shards, entries, tiles, heads, checkpoints."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import HashAlgorithm
+
+# Tiles hold TILE_WIDTH hashes of one level; levels 0, 8, 16… of the tree are stored, so any
+# node is rebuilt from at most 256 stored hashes and a proof reads one tile per 8 levels.
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+
+
+class Shard(models.Model):
+    """One log (one Merkle tree) per calendar year, like Rekor's shards; its current tree head.
+
+    ``frontier`` holds the roots of the tree's perfect subtrees (a compact range), so an append
+    needs no old leaf; ``size``/``root``/``frontier`` change only under a row lock in
+    ``storage.ledger_append_many``.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    origin = models.CharField(_("日志标识"), max_length=200,
+                              help_text=_("检查点第一行，例如 gangcheng.jiandu/ledger/2026"))
+    hash_alg = models.CharField(_("哈希算法"), max_length=16, choices=HashAlgorithm.choices,
+                                default=HashAlgorithm.SM3)
+    size = models.PositiveBigIntegerField(_("条目数"), default=0)
+    root = models.BinaryField(_("根哈希"))
+    frontier = models.BinaryField(_("紧凑区间"), default=b"")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("日志分片")
+        verbose_name_plural = _("日志分片")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["year"], name="ledger_shard_year_unique"),
+            models.UniqueConstraint(fields=["origin"], name="ledger_shard_origin_unique"),
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100),
+                                   name="ledger_shard_year_range"),
+            models.CheckConstraint(condition=~Q(origin=""), name="ledger_shard_origin_not_blank"),
+            models.CheckConstraint(condition=Q(hash_alg__in=HashAlgorithm.values),
+                                   name="ledger_shard_hash_alg_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.origin}（{self.size} 条）"
+
+
+class Entry(models.Model):
+    """One leaf: ``content`` is the exact text whose SM3/SHA-256 leaf hash is in the tree.
+
+    ``content`` is the canonical JSON (sorted keys, UTF-8, no whitespace) of what was logged;
+    ``kind``/``key`` name the object it is about (e.g. "record" and the record's ext_id).
+    """
+
+    shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="entries",
+                              verbose_name=_("日志分片"), db_index=False)
+    index = models.PositiveBigIntegerField(_("序号"))
+    kind = models.CharField(_("对象类别"), max_length=32)
+    key = models.CharField(_("对象标识"), max_length=100)
+    content = models.TextField(_("内容（规范 JSON）"))
+    leaf_hash = models.BinaryField(_("叶哈希"))
+    created_at = models.DateTimeField(_("写入时间"))
+
+    class Meta:
+        verbose_name = _("日志条目")
+        verbose_name_plural = _("日志条目")
+        ordering = ["shard", "index"]
+        # The unique (shard, index) index also serves lookups by shard, so the FK has none.
+        indexes = [models.Index(fields=["kind", "key"], name="ledger_entry_kind_key_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["shard", "index"],
+                                    name="ledger_entry_shard_index_unique"),
+            models.CheckConstraint(condition=~Q(kind=""), name="ledger_entry_kind_not_blank"),
+            models.CheckConstraint(condition=~Q(key=""), name="ledger_entry_key_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"#{self.index} {self.kind} {self.key}"
+
+
+class Tile(models.Model):
+    """Up to 256 consecutive node hashes of tree level ``level`` (0, 8, 16…), concatenated.
+
+    Tile ``index`` at level L holds the nodes L·256·index … of that level, like C2SP tlog-tiles;
+    the rightmost tile of a level grows in place until it is full and never changes after.
+    """
+
+    shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="tiles",
+                              verbose_name=_("日志分片"), db_index=False)
+    level = models.PositiveSmallIntegerField(_("层"))
+    index = models.PositiveBigIntegerField(_("瓦片序号"))
+    hashes = models.BinaryField(_("哈希"))
+
+    class Meta:
+        verbose_name = _("哈希瓦片")
+        verbose_name_plural = _("哈希瓦片")
+        constraints = [
+            models.UniqueConstraint(fields=["shard", "level", "index"],
+                                    name="ledger_tile_shard_level_index_unique"),
+            models.CheckConstraint(condition=Q(level__lte=56), name="ledger_tile_level_range"),
+        ]
+
+    def __str__(self):
+        return f"tile {self.level}/{self.index}"
+
+
+class TreeHead(models.Model):
+    """The root of a shard after one append (one per batch), unsigned; checkpoints sign some."""
+
+    shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="tree_heads",
+                              verbose_name=_("日志分片"), db_index=False)
+    size = models.PositiveBigIntegerField(_("条目数"))
+    root = models.BinaryField(_("根哈希"))
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("树头")
+        verbose_name_plural = _("树头")
+        ordering = ["shard", "-size"]
+        constraints = [
+            models.UniqueConstraint(fields=["shard", "size"],
+                                    name="ledger_treehead_shard_size_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.shard_id}@{self.size}"
+
+
+class Checkpoint(models.Model):
+    """A signed tree head as a C2SP signed note (origin, size, root, signature lines)."""
+
+    shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="checkpoints",
+                              verbose_name=_("日志分片"), db_index=False)
+    size = models.PositiveBigIntegerField(_("条目数"))
+    root = models.BinaryField(_("根哈希"))
+    note = models.TextField(_("签名检查点"))
+    tsa_token = models.BinaryField(_("RFC 3161 时间戳"), null=True, blank=True)
+    created_at = models.DateTimeField(_("签名时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("检查点")
+        verbose_name_plural = _("检查点")
+        ordering = ["shard", "-size"]
+        constraints = [
+            # One signed head per size: a second one of the same size would be a split view.
+            models.UniqueConstraint(fields=["shard", "size"],
+                                    name="ledger_checkpoint_shard_size_unique"),
+            models.CheckConstraint(condition=~Q(note=""), name="ledger_checkpoint_note_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.shard_id}@{self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's (notary office's) C2SP tlog-cosignature of a checkpoint."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT,
+                                   related_name="cosignatures", verbose_name=_("检查点"))
+    witness_name = models.CharField(_("见证方"), max_length=200)
+    key_id = models.CharField(_("密钥标识（十六进制）"), max_length=8)
+    signature = models.TextField(_("签名（base64）"))
+    timestamp = models.PositiveBigIntegerField(_("联署时间戳（Unix 秒）"))
+    created_at = models.DateTimeField(_("收到时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("见证联署")
+        verbose_name_plural = _("见证联署")
+        ordering = ["checkpoint", "witness_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness_name"],
+                                    name="ledger_cosignature_checkpoint_witness_unique"),
+            models.CheckConstraint(condition=~Q(witness_name=""),
+                                   name="ledger_cosignature_witness_not_blank"),
+            models.CheckConstraint(condition=~Q(signature=""),
+                                   name="ledger_cosignature_signature_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.witness_name} → {self.checkpoint}"

@@ -1,0 +1,289 @@
+"""The log in the database: batch appends under a shard lock, tiles, and proofs in one read.
+
+Layout. Each year's log is a ``Shard`` (size, root and compact range of its tree). Every leaf
+is an ``Entry`` row. The tree's nodes of levels 0, 8, 16… are kept in ``Tile`` rows of 256
+hashes, so any node is rebuilt from one tile with at most 255 hashes, and an inclusion or
+consistency proof, or the root of any past size, needs one tile per 8 levels: 3 tiles at
+10 million entries, fetched in a single query.
+
+Appends run inside the caller's transaction (DESIGN.md rule 2) and lock the shard row
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions already serialise
+writers), so concurrent appenders take turns and the tree never forks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jiandu.records.interchange.schema import canonical_json as _canonical_json
+
+from . import merkle
+from .merkle import CompactRange, Hasher, ProofError
+from .models import TILE_HEIGHT, TILE_WIDTH, Entry, Shard, Tile, TreeHead
+
+__all__ = [
+    "LedgerItem", "canonical_json", "consistency_proof_for", "entries_for", "entry_content",
+    "inclusion_proof_for", "ledger_append", "ledger_append_many", "shard_for_year", "tree_root",
+]
+
+_FILE_HASH = re.compile(r"^(?:[a-z0-9-]+:)?[0-9a-f]{64}$")
+
+
+def canonical_json(obj) -> bytes:
+    """Sorted keys, UTF-8 (not \\u escapes), no whitespace: the records import's own form.
+
+    The import hashes and stores rows by the same function, so a logged row and the row in its
+    table serialise identically and `ledger verify` can compare them byte for byte.
+    """
+    return _canonical_json(obj)
+
+
+@dataclass(frozen=True)
+class LedgerItem:
+    """One thing to log: ``kind`` (e.g. "record"), ``key`` (e.g. the record's ext_id), the
+    ``content`` dict and the hashes of attached files ("sm3:<hex>" or bare hex)."""
+
+    kind: str
+    key: str
+    content: dict
+    file_hashes: Sequence[str] = ()
+
+
+def entry_content(content: dict, file_hashes: Sequence[str] = ()) -> bytes:
+    """The leaf data of an entry: canonical JSON of ``content``, plus ``"file_hashes"`` when
+    files are given (a content that already has that key must not be given files too)."""
+    if not isinstance(content, dict):
+        raise ValueError(f"日志内容必须是 JSON 对象 (content must be a dict, not {type(content).__name__})")
+    if file_hashes:
+        if isinstance(file_hashes, str):
+            raise ValueError("file_hashes 必须是列表 (file_hashes must be a list of strings)")
+        if "file_hashes" in content:
+            raise ValueError("内容已含 file_hashes，不能再另给文件哈希 "
+                             "(content already has file_hashes; pass them in one place)")
+        for value in file_hashes:
+            if not isinstance(value, str) or not _FILE_HASH.match(value):
+                raise ValueError(f"文件哈希格式不对 (bad file hash {value!r}: expected "
+                                 "[alg:]64 lowercase hex digits)")
+        content = {**content, "file_hashes": list(file_hashes)}
+    try:
+        return canonical_json(content)
+    except TypeError as exc:
+        raise ValueError(f"日志内容无法转为 JSON (content is not serialisable): {exc}") from exc
+
+
+def _check_item(item: LedgerItem) -> None:
+    kind_max = Entry._meta.get_field("kind").max_length
+    key_max = Entry._meta.get_field("key").max_length
+    if not isinstance(item.kind, str) or not 0 < len(item.kind) <= kind_max:
+        raise ValueError(f"日志条目类别须为 1–{kind_max} 个字符 (kind must be 1..{kind_max} "
+                         f"characters): {item.kind!r}")
+    if not isinstance(item.key, str) or not 0 < len(item.key) <= key_max:
+        raise ValueError(f"日志条目标识须为 1–{key_max} 个字符 (key must be 1..{key_max} "
+                         f"characters): {item.key!r}")
+
+
+# ------------------------------------------------------------------ shards
+
+def _origin(year: int) -> str:
+    prefix = getattr(settings, "JIANDU_LEDGER_ORIGIN", "jiandu.local/ledger")
+    return f"{prefix.rstrip('/')}/{year}"
+
+
+def shard_for_year(year: int, *, hash_alg: str | None = None, lock: bool = False) -> Shard:
+    """The shard of ``year``, created empty on first use with ``hash_alg`` (default the setting
+    JIANDU_LEDGER_HASH, else SM3). ``lock`` takes the row lock appends serialise on; it needs
+    a transaction."""
+    if not 2000 <= year <= 2100:
+        raise ValueError(f"年度超出范围 (year {year} is outside 2000..2100)")
+    qs = Shard.objects.select_for_update() if lock else Shard.objects
+    try:
+        return qs.get(year=year)
+    except Shard.DoesNotExist:
+        pass
+    alg = hash_alg or getattr(settings, "JIANDU_LEDGER_HASH", "sm3")
+    hasher = Hasher(alg)
+    try:
+        with transaction.atomic():
+            return Shard.objects.create(year=year, origin=_origin(year), hash_alg=hasher.name,
+                                        size=0, root=hasher.empty(), frontier=b"")
+    except IntegrityError:
+        # Another appender created it between our read and our insert: use theirs.
+        return qs.get(year=year)
+
+
+# ------------------------------------------------------------------ appends
+
+def ledger_append(*, kind: str, key: str, content: dict, file_hashes: Sequence[str] = (),
+                  year: int | None = None) -> Entry:
+    """Append one entry to the log of ``year`` (default: this year, in Asia/Shanghai) and
+    return it. Runs in the caller's transaction; see ``ledger_append_many``."""
+    with transaction.atomic():
+        shard, (index,) = _append([LedgerItem(kind, key, content, tuple(file_hashes))], year)
+        return Entry.objects.get(shard=shard, index=index)
+
+
+def ledger_append_many(*, items: Iterable[LedgerItem], year: int | None = None) -> list[int]:
+    """Append ``items`` in order to the log of ``year`` (default: this year) and return their
+    leaf indexes in that log. The shard's size, root and a ``TreeHead`` are stored once for
+    the whole call, so callers should pass a batch (an import passes each batch of rows).
+
+    Must run inside the transaction that writes what is logged, so both commit or neither;
+    outside one it opens its own. Raises ValueError (in Chinese and English) on a bad item,
+    before anything is written.
+    """
+    items = list(items)
+    if not items:
+        return []
+    with transaction.atomic():
+        _, indexes = _append(items, year)
+    return indexes
+
+
+def _append(items: list[LedgerItem], year: int | None) -> tuple[Shard, list[int]]:
+    datas = []
+    for item in items:
+        _check_item(item)
+        datas.append(entry_content(item.content, item.file_hashes))
+    shard = shard_for_year(year or timezone.localdate().year, lock=True)
+    hasher = Hasher(shard.hash_alg)
+    old = shard.size
+    tree = CompactRange.from_bytes(hasher, old, bytes(shard.frontier))
+    leaf = hasher.leaf
+    leaves = [leaf(d) for d in datas]
+    levels = tree.extend_collect(leaves, TILE_HEIGHT)
+    now = timezone.now()
+    db_now = connection.ops.adapt_datetimefield_value(now)
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {qn(Entry._meta.db_table)} (shard_id, {qn('index')}, kind, {qn('key')}, "
+            "content, leaf_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(shard.pk, old + i, item.kind, item.key, data.decode(), h, db_now)
+             for i, (item, data, h) in enumerate(zip(items, datas, leaves, strict=True))])
+        _write_tiles(cur, shard.pk, old, levels)
+    root = tree.root()
+    TreeHead.objects.create(shard=shard, size=tree.size, root=root, created_at=now)
+    Shard.objects.filter(pk=shard.pk).update(size=tree.size, root=root,
+                                             frontier=tree.to_bytes(), updated_at=now)
+    shard.size, shard.root, shard.frontier = tree.size, root, tree.to_bytes()
+    return shard, list(range(old, tree.size))
+
+
+def _write_tiles(cur, shard_id: int, old_size: int, levels: list[list[bytes]]) -> None:
+    """Add the new nodes of levels 0, 8, 16… to their tiles: the rightmost, partial tile of a
+    level is read and rewritten whole, new tiles are inserted."""
+    qn = connection.ops.quote_name
+    table = qn(Tile._meta.db_table)
+    starts = [old_size >> (TILE_HEIGHT * lvl) for lvl in range(len(levels))]
+    partial = [(lvl * TILE_HEIGHT, start >> TILE_HEIGHT) for lvl, start in enumerate(starts)
+               if start % TILE_WIDTH and levels[lvl]]
+    existing = {}
+    if partial:
+        where = " OR ".join(f"(level = %s AND {qn('index')} = %s)" for _ in partial)
+        cur.execute(f"SELECT level, {qn('index')}, hashes FROM {table} "
+                    f"WHERE shard_id = %s AND ({where})",
+                    [shard_id, *(v for key in partial for v in key)])
+        existing = {(lvl, idx): bytes(h) for lvl, idx, h in cur.fetchall()}
+    rows = []
+    for lvl, new in enumerate(levels):
+        pos, i = starts[lvl], 0
+        while i < len(new):
+            tile = pos >> TILE_HEIGHT
+            room = TILE_WIDTH - pos % TILE_WIDTH
+            head = existing.get((lvl * TILE_HEIGHT, tile), b"") if pos % TILE_WIDTH else b""
+            if len(head) != (pos % TILE_WIDTH) * 32:
+                raise RuntimeError(f"瓦片 {lvl * TILE_HEIGHT}/{tile} 与树大小不符 (tile does not match the "
+                                   f"tree size {old_size}): the log needs `jiandu ledger verify`")
+            chunk = new[i:i + room]
+            rows.append((shard_id, lvl * TILE_HEIGHT, tile, head + b"".join(chunk)))
+            pos += len(chunk)
+            i += len(chunk)
+    cur.executemany(
+        f"INSERT INTO {table} (shard_id, level, {qn('index')}, hashes) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT (shard_id, level, {qn('index')}) DO UPDATE SET hashes = excluded.hashes",
+        rows)
+
+
+# ------------------------------------------------------------------ proofs and roots
+
+def _node_hashes(shard: Shard, nodes: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The hashes of perfect subtrees (level, index) of ``shard``, from one query on its tiles."""
+    hasher = Hasher(shard.hash_alg)
+    nodes = set(nodes)
+    wanted = {}
+    for level, index in nodes:
+        sub = level % TILE_HEIGHT
+        first = index << sub  # the node's first hash in its tile level
+        wanted[(level, index)] = (level - sub, first >> TILE_HEIGHT, first % TILE_WIDTH, 1 << sub)
+    keys = sorted({(tl, ti) for tl, ti, _, _ in wanted.values()})
+    tiles = {}
+    if keys:
+        qn = connection.ops.quote_name
+        where = " OR ".join(f"(level = %s AND {qn('index')} = %s)" for _ in keys)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT level, {qn('index')}, hashes FROM {qn(Tile._meta.db_table)} "
+                        f"WHERE shard_id = %s AND ({where})",
+                        [shard.pk, *(v for key in keys for v in key)])
+            tiles = {(lvl, idx): bytes(h) for lvl, idx, h in cur.fetchall()}
+    node = hasher.node
+    out = {}
+    for key, (tl, ti, offset, width) in wanted.items():
+        data = tiles.get((tl, ti), b"")
+        if len(data) < (offset + width) * 32:
+            raise ProofError(f"日志中没有该节点 (node {key} is not in the log of size {shard.size})")
+        row = [data[i:i + 32] for i in range((offset) * 32, (offset + width) * 32, 32)]
+        while len(row) > 1:
+            row = [node(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+        out[key] = row[0]
+    return out
+
+
+def _range_hashes(shard: Shard, ranges: list[tuple[int, int]]) -> list[bytes]:
+    """MTH of each leaf range, all from one tile query."""
+    hasher = Hasher(shard.hash_alg)
+    parts = [merkle.range_subtrees(lo, hi) for lo, hi in ranges]
+    nodes = _node_hashes(shard, (n for p in parts for n in p))
+    return [merkle.fold(hasher, [nodes[n] for n in p]) for p in parts]
+
+
+def _check_size(shard: Shard, size: int) -> None:
+    if not 0 <= size <= shard.size:
+        raise ProofError(f"树大小超出日志 (size {size} is outside 0..{shard.size} of {shard.origin})")
+
+
+def tree_root(shard: Shard, size: int) -> bytes:
+    """The root of ``shard``'s tree when it had ``size`` entries (any past size)."""
+    _check_size(shard, size)
+    if size == shard.size:
+        return bytes(shard.root)
+    if size == 0:
+        return Hasher(shard.hash_alg).empty()
+    return _range_hashes(shard, [(0, size)])[0]
+
+
+def inclusion_proof_for(shard: Shard, index: int, size: int | None = None) -> list[bytes]:
+    """The inclusion proof of entry ``index`` in ``shard``'s tree of ``size`` entries (default:
+    the size of this ``shard`` instance), leaf side first, as ``merkle.inclusion_proof``."""
+    size = shard.size if size is None else size
+    _check_size(shard, size)
+    return _range_hashes(shard, merkle.inclusion_ranges(index, size))
+
+
+def consistency_proof_for(shard: Shard, old_size: int, new_size: int) -> list[bytes]:
+    """The proof that ``shard``'s tree of ``old_size`` entries is a prefix of that of
+    ``new_size`` (``merkle.consistency_proof``'s form)."""
+    _check_size(shard, new_size)
+    return _range_hashes(shard, merkle.consistency_ranges(old_size, new_size))
+
+
+def entries_for(kind: str, key: str) -> QuerySet[Entry]:
+    """The entries about one object (every version of a record, say), oldest first."""
+    return (Entry.objects.filter(kind=kind, key=key).select_related("shard")
+            .order_by("shard__year", "index"))

@@ -1,0 +1,190 @@
+"""The log in the database: batch appends, per-year shards, and proofs read from tiles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from jiandu.ledger import merkle
+from jiandu.ledger.merkle import Hasher, ProofError
+from jiandu.ledger.models import Entry, Shard, Tile, TreeHead
+from jiandu.ledger.storage import (
+    LedgerItem,
+    canonical_json,
+    consistency_proof_for,
+    entries_for,
+    inclusion_proof_for,
+    ledger_append,
+    ledger_append_many,
+    shard_for_year,
+    tree_root,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def items(start: int, count: int, kind: str = "record") -> list[LedgerItem]:
+    return [LedgerItem(kind, f"R{i:07d}", {"id": f"R{i:07d}", "n": i, "名称": "执法检查"})
+            for i in range(start, start + count)]
+
+
+def stored_leaves(shard: Shard) -> list[bytes]:
+    return [bytes(h) for h in Entry.objects.filter(shard=shard).order_by("index")
+            .values_list("leaf_hash", flat=True)]
+
+
+@pytest.mark.parametrize("alg", ["sm3", "sha256"])
+def test_batches_across_tile_boundaries_keep_root_heads_and_entries(alg):
+    shard = shard_for_year(2025, hash_alg=alg)
+    hasher = Hasher(alg)
+    expected: list[bytes] = []
+    # Sizes that start and end inside tiles, fill one exactly and straddle two.
+    for batch in (1, 254, 1, 300, 211, 256, 1, 513):
+        start = len(expected)
+        indexes = ledger_append_many(items=items(start, batch), year=2025)
+        assert indexes == list(range(start, start + batch))
+        expected += [hasher.leaf(canonical_json({"id": f"R{i:07d}", "n": i, "名称": "执法检查"}))
+                     for i in range(start, start + batch)]
+        shard.refresh_from_db()
+        assert shard.size == len(expected)
+        assert bytes(shard.root) == merkle.root(hasher, expected)
+        head = TreeHead.objects.get(shard=shard, size=shard.size)
+        assert bytes(head.root) == bytes(shard.root)
+    assert stored_leaves(shard) == expected
+    assert TreeHead.objects.filter(shard=shard).count() == 8
+    entry = Entry.objects.get(shard=shard, index=300)
+    assert hasher.leaf(entry.content.encode()) == bytes(entry.leaf_hash) == expected[300]
+    assert json.loads(entry.content) == {"id": "R0000300", "n": 300, "名称": "执法检查"}
+    assert "执法检查" in entry.content  # UTF-8, not \u escapes
+    # Level-0 tiles hold every leaf hash once; the level-8 tile the complete 256-leaf subtrees.
+    tiles = {(t.level, t.index): bytes(t.hashes) for t in Tile.objects.filter(shard=shard)}
+    assert b"".join(tiles[(0, i)] for i in range(7)) == b"".join(expected)
+    assert len(tiles[(8, 0)]) == (len(expected) // 256) * 32
+
+
+def test_proofs_and_past_roots_from_the_database_equal_in_memory_ones():
+    shard = shard_for_year(2025, hash_alg="sm3")
+    for batch in (100, 157, 3, 400, 77):
+        ledger_append_many(items=items(Entry.objects.count(), batch), year=2025)
+    shard.refresh_from_db()
+    leaves = stored_leaves(shard)
+    h = Hasher("sm3")
+    n = len(leaves)
+    for size in range(n + 1):
+        assert tree_root(shard, size) == merkle.root(h, leaves[:size])
+    for size in (1, 2, 255, 256, 257, 511, 512, 600, n):
+        for index in {i for i in (0, 1, size // 2, size - 2, size - 1) if 0 <= i < size}:
+            proof = inclusion_proof_for(shard, index, size)
+            assert proof == merkle.inclusion_proof(h, leaves[:size], index)
+            merkle.verify_inclusion(h, index=index, size=size, leaf_hash=leaves[index],
+                                    proof=proof, root=tree_root(shard, size))
+        for old in {0, 1, 3, 256, size // 3, size - 1, size} - {-1}:
+            if old > size:
+                continue
+            proof = consistency_proof_for(shard, old, size)
+            assert proof == merkle.consistency_proof(h, leaves[:size], old)
+            merkle.verify_consistency(h, old_size=old, new_size=size,
+                                      old_root=tree_root(shard, old),
+                                      new_root=tree_root(shard, size), proof=proof)
+    assert inclusion_proof_for(shard, 5) == merkle.inclusion_proof(h, leaves, 5)
+
+
+def test_large_tree_proofs_take_one_query_and_appends_a_constant_number(
+        django_assert_max_num_queries):
+    shard = shard_for_year(2024, hash_alg="sha256")
+    h = Hasher("sha256")
+    # Past 2^16 leaves, so levels 0, 8 and 16 all have tiles.
+    for start in range(0, 70_000, 10_000):
+        ledger_append_many(items=items(start, 10_000), year=2024)
+    # Shard lock, the partial tiles, entries, tiles, tree head, shard; and the savepoint pair.
+    with django_assert_max_num_queries(8):
+        ledger_append_many(items=items(70_000, 1_000), year=2024)
+    shard.refresh_from_db()
+    assert shard.size == 71_000
+    leaves = stored_leaves(shard)
+    assert bytes(shard.root) == merkle.root(h, leaves)
+    assert Tile.objects.filter(shard=shard, level=16).count() == 1
+    for index in (0, 65_535, 65_536, 70_999, 12_345):
+        with django_assert_max_num_queries(1):
+            proof = inclusion_proof_for(shard, index)
+        merkle.verify_inclusion(h, index=index, size=71_000, leaf_hash=leaves[index],
+                                proof=proof, root=bytes(shard.root))
+        assert proof == merkle.inclusion_proof(h, leaves, index)
+    with django_assert_max_num_queries(1):
+        proof = consistency_proof_for(shard, 65_537, 71_000)
+    with django_assert_max_num_queries(1):
+        old_root = tree_root(shard, 65_537)
+    assert old_root == merkle.root(h, leaves[:65_537])
+    merkle.verify_consistency(h, old_size=65_537, new_size=71_000, old_root=old_root,
+                              new_root=bytes(shard.root), proof=proof)
+
+
+def test_one_log_per_year(settings):
+    settings.JIANDU_LEDGER_ORIGIN = "gangcheng.jiandu/ledger"
+    a = ledger_append(kind="record", key="R1", content={"id": "R1"}, year=2025)
+    b = ledger_append(kind="record", key="R1", content={"id": "R1", "v": 2}, year=2026)
+    c = ledger_append(kind="record", key="R2", content={"id": "R2"})
+    assert (a.index, b.index) == (0, 0)
+    assert a.shard.origin == "gangcheng.jiandu/ledger/2025"
+    assert b.shard.origin == "gangcheng.jiandu/ledger/2026"
+    assert c.shard.year == timezone.localdate().year
+    assert a.shard.hash_alg == "sm3"
+    assert [e.pk for e in entries_for("record", "R1")] == [a.pk, b.pk]
+    assert Shard.objects.get(year=2025).size == 1
+
+
+def test_file_hashes_are_logged_with_the_content():
+    digest = "ab" * 32
+    entry = ledger_append(kind="evidence", key="E1", content={"name": "现场照片"},
+                          file_hashes=[f"sm3:{digest}", digest], year=2026)
+    assert json.loads(entry.content) == {"name": "现场照片",
+                                         "file_hashes": [f"sm3:{digest}", digest]}
+    assert entry.created_at is not None
+    with pytest.raises(ValueError, match="文件哈希格式不对"):
+        ledger_append(kind="evidence", key="E2", content={}, file_hashes=["xyz"], year=2026)
+    with pytest.raises(ValueError, match="内容已含 file_hashes"):
+        ledger_append(kind="evidence", key="E2", content={"file_hashes": []},
+                      file_hashes=[digest], year=2026)
+
+
+@pytest.mark.parametrize("item, message", [
+    (LedgerItem("", "K", {}), "类别"),
+    (LedgerItem("record", "", {}), "标识"),
+    (LedgerItem("record", "K" * 101, {}), "标识"),
+    (LedgerItem("record", "K", ["not", "a", "dict"]), "JSON 对象"),
+    (LedgerItem("record", "K", {"when": object()}), "无法转为 JSON"),
+])
+def test_bad_items_are_refused_before_anything_is_written(item, message):
+    with pytest.raises(ValueError, match=message):
+        ledger_append_many(items=[*items(0, 3), item], year=2025)
+    assert not Entry.objects.exists()
+    assert not Shard.objects.filter(size__gt=0).exists()
+
+
+def test_an_append_rolls_back_with_the_callers_transaction():
+    ledger_append_many(items=items(0, 5), year=2025)
+    before = bytes(Shard.objects.get(year=2025).root)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ledger_append_many(items=items(5, 5), year=2025)
+        raise RuntimeError("the write this append belongs to failed")
+    shard = Shard.objects.get(year=2025)
+    assert (shard.size, bytes(shard.root)) == (5, before)
+    assert Entry.objects.count() == 5
+    assert ledger_append_many(items=items(5, 2), year=2025) == [5, 6]
+
+
+def test_proofs_outside_the_log_are_refused():
+    ledger_append_many(items=items(0, 10), year=2025)
+    shard = Shard.objects.get(year=2025)
+    with pytest.raises(ProofError, match="索引超出"):
+        inclusion_proof_for(shard, 10)
+    with pytest.raises(ProofError, match="树大小超出日志"):
+        inclusion_proof_for(shard, 0, 11)
+    with pytest.raises(ProofError, match="树大小超出日志"):
+        tree_root(shard, 11)
+    with pytest.raises(ProofError, match="旧树不能大于新树"):
+        consistency_proof_for(shard, 8, 4)
+    assert ledger_append_many(items=[]) == []
