@@ -1,20 +1,24 @@
 """SM2 signatures (GB/T 32918.2, SM3 over Z_A ‖ M) for 国密 checkpoint keys, nonces from `secrets`.
 
 The point multiplication is snowland-smx 1.1.0 (`pysmx`), chosen by measurement on this machine
-(2 cores, Python 3.11, one message, GB/T 32918 sample key d = 3945208F…, whose public x starts
-with 0x09; script: sign/verify in a loop of 20–50, `time.perf_counter`):
+(2 cores shared with other jobs, load average 1.9–2.6 during the run; Python 3.11; a 90-byte
+checkpoint body; GB/T 32918 sample key d = 3945208F…, whose public x starts with 0x09; median of
+3 loops of 60 signatures or verifications, `time.perf_counter`):
 
-| library (version)             | sign/s | verify/s | GB/T 32918 vector | key 04‖09F9… round trip | nonce source            |
-|-------------------------------|-------:|---------:|-------------------|-------------------------|-------------------------|
-| snowland-smx 1.1.0, e by us   |    531 |      274 | r, s reproduced   | ok (we encode/decode)    | caller passes k: secrets |
-| snowland-smx 1.1.0, uid=      |    234 |      229 | r, s reproduced   | 04-prefixed key rejected | caller passes k          |
-| gmalg 1.1.2                   |     84 |       43 | verifies          | ok, compressed too       | secrets.randbits         |
-| gmssl 3.2.2                   |    171 |       96 | only with raw x‖y | corrupted: crash         | random.choice (unsafe)   |
-| gmssl-python 2.2.2            |      — |        — | —                 | —                        | needs libgmssl: absent   |
+| library (version)                 | sign/s | verify/s | GB/T 32918 sample   | key 04‖09F9… round trip  | nonce source             |
+|-----------------------------------|-------:|---------:|---------------------|--------------------------|--------------------------|
+| this module on snowland-smx 1.1.0 |    288 |      117 | Z_A, e, r, s equal  | ok, compressed too       | secrets.randbelow        |
+| snowland-smx 1.1.0, `uid=` path   |     86 |       93 | r, s equal          | 04-prefixed key refused  | caller passes k          |
+| gmalg 1.1.2                       |     47 |       38 | verifies            | ok, compressed too       | secrets.randbits         |
+| gmssl 3.2.2                       |    121 |       48 | only with raw x‖y   | corrupted: crash         | random.choice (unsafe)   |
+| gmssl-python 2.2.2                |      — |        — | —                   | —                        | needs libgmssl: absent   |
 
-"e by us" means Z_A and e = SM3(Z_A ‖ M) are computed here with `cryptography`'s SM3 and only
-the point multiplications are left to pysmx, which halves the signing cost (its own `uid=` path
-recomputes the public key on every signature). gmssl strips "04" with `str.lstrip`, so every
+An earlier run at load 0.6 gave the same order (pysmx with e precomputed 531/274, its `uid=` path
+234/229, gmssl 171/96, gmalg 84/43).
+
+This module computes Z_A and e = SM3(Z_A ‖ M) with `cryptography`'s SM3 and the signature
+equation itself, leaving only the point multiplications to pysmx; pysmx's own `uid=` path is
+slower because it derives the public key again for every signature. gmssl strips "04" with `str.lstrip`, so every
 public key whose hex starts with 0 or 4 is mangled, and draws nonces from `random`. The encoding
 and validation of public keys (uncompressed 04‖x‖y and compressed 02/03‖x) are done in this
 module, so no library parsing is trusted. The arithmetic is pure Python and not constant-time;
