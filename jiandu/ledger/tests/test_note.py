@@ -7,6 +7,8 @@ import hashlib
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jiandu.ledger import keys, note
 
@@ -221,3 +223,26 @@ def test_c2sp_example_cosignature_line_parses():
     assert sig.key_id.hex() == "8d66cf3f"
     assert note.CosignatureVerifier.timestamp(sig.signature) == 1679315147
     assert str(sig) == line
+
+
+_ED = keys.generate_signer("prop.example/log")
+
+
+@given(
+    text=st.text(
+        alphabet=st.one_of(st.characters(blacklist_categories=("Cc", "Cs")), st.just("\n")),
+        min_size=1,
+        max_size=200,
+    ),
+    data=st.data(),
+)
+@settings(max_examples=200, deadline=None)
+def test_any_body_round_trips_and_any_changed_character_fails(text, data):
+    body = text if text.endswith("\n") else text + "\n"
+    signed = note.sign_note(body, [_ED])
+    assert note.open_note(signed, [_ED.verifier()]) == (body, [_ED.name])
+    i = data.draw(st.integers(min_value=0, max_value=len(body) - 1))
+    replacement = data.draw(st.sampled_from(["x", "\n", "—", " ", "0"]).filter(lambda c: c != body[i]))
+    changed = signed[:i] + replacement + signed[i + 1 :]
+    with pytest.raises(note.NoteError):
+        note.open_note(changed, [_ED.verifier()])
