@@ -48,7 +48,7 @@ def _b64decode(text: str, what: str) -> bytes:
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise NoteError(f"{what}不是合法的 base64 ({what} is not valid base64)") from None
+        raise NoteError(f"{what}不是合法的 base64 (not valid base64)") from None
 
 
 def _b64(data: bytes) -> str:
@@ -287,21 +287,23 @@ def _split_type(blob: bytes) -> tuple[bytes, bytes]:
     raise NoteError("未知的签名算法 (unknown signature algorithm)")
 
 
-def _parse_key(text: str, what: str) -> tuple[str, bytes, bytes, bytes]:
+def _parse_key(text: str, what: str, what_en: str) -> tuple[str, bytes, bytes, bytes]:
     parts = text.strip().split("+", 2)
     if len(parts) != 3:
-        raise NoteError(f"{what}格式不对：应为 名称+密钥ID+密钥 ({what} must be name+id+key)")
+        raise NoteError(f"{what}格式不对：应为 名称+密钥ID+密钥 ({what_en} must be name+id+key)")
     name, id_hex, material = parts
     check_name(name)
     if not re.fullmatch(r"[0-9a-f]{8}", id_hex):
-        raise NoteError(f"{what}的密钥 ID 须为 8 位小写十六进制 ({what} key ID must be 8 hex digits)")
+        raise NoteError(
+            f"{what}的密钥 ID 须为 8 位小写十六进制 ({what_en} key ID must be 8 lowercase hex digits)"
+        )
     sig_type, key = _split_type(_b64decode(material, what))
     return name, bytes.fromhex(id_hex), sig_type, key
 
 
 def parse_verifier_key(vkey: str) -> Verifier:
     """A Verifier from "<name>+<hex id>+<base64(type ‖ key)>"; the key ID must match the key."""
-    name, kid, sig_type, key = _parse_key(vkey, "验证密钥")
+    name, kid, sig_type, key = _parse_key(vkey, "验证密钥", "verifier key")
     verifier = _VERIFIER_TYPES[sig_type](name, key)
     if verifier.key_id != kid or verifier.verifier_key() != vkey.strip():
         raise NoteError("验证密钥的 ID 与密钥不符 (verifier key ID does not match the key)")
@@ -313,7 +315,7 @@ def parse_signer_key(skey: str) -> Signer:
     prefix = "PRIVATE+KEY+"
     if not skey.strip().startswith(prefix):
         raise NoteError("签名私钥须以 PRIVATE+KEY+ 开头 (signer key must start with PRIVATE+KEY+)")
-    name, kid, sig_type, secret = _parse_key(skey.strip()[len(prefix) :], "签名私钥")
+    name, kid, sig_type, secret = _parse_key(skey.strip()[len(prefix) :], "签名私钥", "signer key")
     signer = _SIGNER_TYPES[sig_type](name, secret)
     if signer.key_id != kid:
         raise NoteError("签名私钥的 ID 与密钥不符 (signer key ID does not match the key)")
