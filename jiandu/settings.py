@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -81,7 +82,11 @@ except ValueError as exc:
 
 # The ledger (全过程记录存证). The log's signing key is a signed-note key file, generated on first
 # use in the embedded mode; production must create it beforehand with `jiandu ledger keys`.
-JIANDU_LEDGER_KEY_FILE = os.environ.get("JIANDU_LEDGER_KEY_FILE", str(VAR_DIR / "ledger.key"))
+# The test suite keeps its key out of var/ (tests that sign set their own file).
+JIANDU_LEDGER_KEY_FILE = os.environ.get(
+    "JIANDU_LEDGER_KEY_FILE",
+    str(Path(tempfile.gettempdir()) / "jiandu-test-ledger.key" if JIANDU_ENV == "test"
+        else VAR_DIR / "ledger.key"))
 JIANDU_LEDGER_ALG = os.environ.get("JIANDU_LEDGER_ALG", "ed25519")
 if JIANDU_LEDGER_ALG not in {"ed25519", "sm2"}:
     raise ImproperlyConfigured(
@@ -97,7 +102,9 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         "JIANDU_WITNESSES 应为 JSON 列表 (must be a JSON list of {name, url, key})"
     ) from exc
+# RFC 3161 timestamps of checkpoints, when a TSA is configured: its URL and its certificate (PEM).
 JIANDU_TSA_URL = os.environ.get("JIANDU_TSA_URL", "")
+JIANDU_TSA_CERT = os.environ.get("JIANDU_TSA_CERT", "")
 
 DEBUG = _env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:

@@ -182,3 +182,6 @@ class Cosignature(models.Model):
 
     def __str__(self):
         return f"{self.witness_name} → {self.checkpoint}"
+
+# The outcome of `jiandu ledger verify` runs lives in its own module (helper C), loaded here.
+from .verify_runs import VerifyRun  # noqa: E402, F401

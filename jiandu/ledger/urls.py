@@ -1,5 +1,12 @@
 """Staff pages of the ledger app."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "ledger"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("receipt/<int:pk>/", views.receipt_download, name="receipt"),
+]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from jiandu.core.crypto import encrypt_text, keyed_digest, keyed_hash
 from jiandu.core.money import to_fen
+from jiandu.ledger.services import ledger_import_run_append, ledger_records_append
 
 from .choices import ImportStatus, PartyType, penalties_to_mask
 from .interchange.fields import FieldError
@@ -35,6 +36,7 @@ RECORD_COLUMNS = (
 )
 OFFICER_COLUMNS = ("record_ext_id", "position", "certificate")
 _HASH_AT = RECORD_COLUMNS.index("content_hash")
+_PARTY_KEY_AT = RECORD_COLUMNS.index("party_key")
 
 
 def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -113,7 +115,7 @@ class RecordStore(Store):
                 key: (content_hash, version) for key, content_hash, version in
                 Record.objects.filter(ext_id__in=keys).values_list("ext_id", "content_hash", "version")
             }
-            rows, links, replaced = [], [], []
+            rows, links, replaced, logged = [], [], [], []
             for pending in items:
                 row = pending.row
                 key = row["id"]
@@ -125,11 +127,13 @@ class RecordStore(Store):
                 if old_hash is not None:
                     replaced.append(key)
                 rows.append(new)
+                logged.append((row, old_version + 1, new[_PARTY_KEY_AT]))
                 links.extend((key, i, cert) for i, cert in enumerate(row["officers"]))
             if replaced:
                 self._supersede(replaced)
             bulk_insert(Record._meta.db_table, RECORD_COLUMNS, rows)
             bulk_insert(RecordOfficer._meta.db_table, OFFICER_COLUMNS, links)
+            ledger_records_append(rows=logged)
             counts.replaced = len(replaced)
             counts.created = len(rows) - len(replaced)
         return counts, []
@@ -214,11 +218,13 @@ def interchange_import(*, kind: str, path: str | Path, source: str = "", user=No
             errors.close()
     report.counts = counts
     summary = "\n".join(str(p) for p in report.problems[:50])
-    ImportRun.objects.filter(pk=run.pk).update(
-        status=ImportStatus.DONE, finished_at=timezone.now(), rows=counts.rows,
-        created=counts.created, replaced=counts.replaced, unchanged=counts.unchanged,
-        rejected=counts.rejected, error_summary=summary)
-    run.refresh_from_db()
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.DONE, finished_at=timezone.now(), rows=counts.rows,
+            created=counts.created, replaced=counts.replaced, unchanged=counts.unchanged,
+            rejected=counts.rejected, error_summary=summary)
+        run.refresh_from_db()
+        ledger_import_run_append(run=run, path=path)
     return report
 
 

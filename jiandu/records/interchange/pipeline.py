@@ -153,6 +153,7 @@ class ReferenceStore(Store):
         from django.db import transaction
 
         from jiandu.core.crypto import keyed_digest
+        from jiandu.ledger.services import ledger_reference_append
         from jiandu.records.models import Revision
 
         from .schema import canonical_json
@@ -164,6 +165,7 @@ class ReferenceStore(Store):
             items = [p for p in items if id(p) not in bad]
             keys = [p.row[self.kind.key] for p in items]
             existing = self.model.objects.in_bulk(keys, field_name=self.key_field)
+            logged = []
             for pending in items:
                 row = pending.row
                 digest = keyed_digest(canonical_json(row))
@@ -177,6 +179,7 @@ class ReferenceStore(Store):
                     obj.save()
                     counts.created += 1
                     self.after_save(obj, row, True)
+                    logged.append((row, obj.version))
                 else:
                     old = self.to_contract(obj, reveal=False)
                     Revision.objects.create(
@@ -189,6 +192,8 @@ class ReferenceStore(Store):
                     obj.save()
                     counts.replaced += 1
                     self.after_save(obj, row, False)
+                    logged.append((row, obj.version))
+            ledger_reference_append(kind=self.kind.name, rows=logged)
         return counts, late
 
 

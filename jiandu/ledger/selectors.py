@@ -1,0 +1,64 @@
+"""Reads of the ledger app for its page: shards with their latest checkpoint, entries of a record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .models import Checkpoint, Cosignature, Entry, Shard
+
+
+@dataclass
+class ShardView:
+    shard: Shard
+    checkpoint: Checkpoint | None
+    cosignatures: list[Cosignature]
+
+
+def ledger_shards() -> list[ShardView]:
+    """Every shard (one per year, a handful) with its latest checkpoint and who co-signed it."""
+    views = []
+    for shard in Shard.objects.order_by("-year"):
+        checkpoint = Checkpoint.objects.filter(shard=shard).order_by("-size").first()
+        cosigs = list(checkpoint.cosignatures.order_by("witness_name")) if checkpoint else []
+        views.append(ShardView(shard, checkpoint, cosigs))
+    return views
+
+
+def ledger_recent_checkpoints(limit: int = 10) -> list[Checkpoint]:
+    from django.db.models import Count
+
+    return list(Checkpoint.objects.select_related("shard").annotate(witnessed=Count("cosignatures"))
+                .order_by("-created_at", "-pk")[:limit])
+
+
+def ledger_last_verify_run():
+    from .verify_runs import VerifyRun
+
+    return VerifyRun.objects.order_by("-started_at", "-pk").first()
+
+
+def record_entries(user, ext_id: str) -> list[Entry] | None:
+    """The ledger entries of a record ``user`` may see, oldest first; None when the record is not
+    in the user's scope (or does not exist), so that the page tells nothing about it."""
+    from jiandu.records.selectors import records_for
+
+    if not records_for(user).filter(ext_id=ext_id).exists():
+        return None
+    entries = list(Entry.objects.filter(kind="record", key=ext_id).select_related("shard")
+                   .order_by("shard__year", "index"))
+    for entry in entries:
+        entry.version = json.loads(entry.content).get("version")
+    return entries
+
+
+def entry_for_receipt(user, pk: int) -> Entry | None:
+    """The entry ``pk``, if ``user`` may see what it is about (a record only within their scope)."""
+    from jiandu.records.selectors import records_for
+
+    entry = Entry.objects.select_related("shard").filter(pk=pk).first()
+    if entry is None:
+        return None
+    if entry.kind == "record" and not records_for(user).filter(ext_id=entry.key).exists():
+        return None
+    return entry

@@ -1,0 +1,91 @@
+"""Fixtures of the ledger's integration tests: a log key per test, the shared samples, a witness."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+ORDER = ("agencies", "officers", "powers", "four_lists", "records")
+
+
+@pytest.fixture
+def ledger_settings(settings, tmp_path):
+    """A fresh log key in a temporary directory, and checkpoints without a waiting interval."""
+    settings.JIANDU_LEDGER_KEY_FILE = str(tmp_path / "ledger.key")
+    settings.JIANDU_LEDGER_ORIGIN = "test.jiandu/ledger"
+    settings.JIANDU_CHECKPOINT_SECONDS = 0
+    settings.JIANDU_WITNESSES = []
+    settings.JIANDU_TSA_URL = ""
+    return settings
+
+
+@pytest.fixture
+def samples() -> Path:
+    if not SAMPLES.exists():
+        pytest.skip(f"shared samples not found at {SAMPLES}")
+    return SAMPLES
+
+
+@pytest.fixture
+def load_samples(samples, db, ledger_settings, django_capture_on_commit_callbacks):
+    """Import the shared samples as production does; on-commit checkpoints run."""
+    from jiandu.records.services import interchange_import
+
+    def load(kinds=ORDER, **paths):
+        reports = {}
+        for kind in kinds:
+            with django_capture_on_commit_callbacks(execute=True):
+                reports[kind] = interchange_import(kind=kind, path=paths.get(kind, samples / f"{kind}.jsonl"),
+                                                   source="samples")
+            assert reports[kind].counts.rejected == 0, reports[kind].problems[:3]
+        return reports
+
+    return load
+
+
+@pytest.fixture
+def witness_server(tmp_path, ledger_settings):
+    """A notary's witness served over HTTP on a free port in a thread, configured in settings."""
+    from jiandu.ledger import keys
+    from jiandu.ledger.services import log_signer
+    from jiandu.ledger.witness import Witness
+    from jiandu.ledger.witness_server import make_server
+
+    signer = keys.generate_witness_signer("notary.test")
+    witness = Witness(tmp_path / "witness-state.json", signer,
+                      {"test.jiandu/ledger/*": log_signer().verifier()})
+    server = make_server(witness)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    ledger_settings.JIANDU_WITNESSES = [{"name": "notary.test", "url": url,
+                                         "key": signer.verifier_key()}]
+    yield signer
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def load_with_history(load_samples, samples, tmp_path):
+    """The samples imported, then again with ``changed`` records (default 3) given a new decision
+    number, so that those records have a second version and the first is in the history."""
+    import json
+
+    def load(changed: int = 3):
+        load_samples()
+        path = tmp_path / "records-v2.jsonl"
+        done = 0
+        with open(samples / "records.jsonl", encoding="utf-8") as src, \
+                open(path, "w", encoding="utf-8") as out:
+            for line in src:
+                row = json.loads(line)
+                if done < changed:
+                    row["decision_no"] = f"钢测罚〔2026〕{900 + done}号"
+                    done += 1
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        load_samples(kinds=("records",), records=path)
+
+    return load

@@ -1,0 +1,130 @@
+"""`jiandu ledger verify` finds rows changed behind the application; `jiandu verify` needs no database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from jiandu.ledger.models import Entry
+from jiandu.ledger.receipt import dumps
+from jiandu.ledger.services import ledger_verify, log_signer, receipt_build
+from jiandu.ledger.verify_runs import VerifyRun
+from jiandu.records.models import Record, Revision
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _verify_command() -> tuple[bool, str]:
+    from io import StringIO
+
+    out = StringIO()
+    try:
+        call_command("ledger", "verify", stdout=out, stderr=StringIO())
+    except CommandError as exc:
+        return False, out.getvalue() + str(exc)
+    return True, out.getvalue()
+
+
+def _sql(query: str, params=()) -> None:
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+
+
+def test_untouched_data_verifies(load_with_history):
+    load_with_history()
+    ok, out = _verify_command()
+    assert ok, out
+    assert "验证通过" in out and f"{Record.objects.count()} 条执法行为" in out
+    run = VerifyRun.objects.get()
+    assert run.ok and run.records == Record.objects.count() and run.entries == Entry.objects.count()
+    assert run.revisions == Revision.objects.filter(kind="records").count() == 3
+
+
+def test_a_value_changed_by_sql_is_named_by_record_id(load_samples):
+    load_samples()
+    victim, bystander = Record.objects.order_by("ext_id").values_list("ext_id", flat=True)[:2]
+    _sql("UPDATE records_record SET fine = fine + 100, party_name = %s WHERE ext_id = %s",
+         ["改过的名字", victim])
+    ok, out = _verify_command()
+    assert not ok
+    assert victim in out and bystander not in out
+    assert "篡改" in out or "不符" in out
+    assert not VerifyRun.objects.get().ok
+
+
+def test_a_swapped_identity_number_is_found(load_samples):
+    load_samples()
+    a, b = Record.objects.filter(party_type="person").order_by("ext_id")[:2]
+    _sql("UPDATE records_record SET party_id_enc = %s WHERE ext_id = %s", [b.party_id_enc, a.ext_id])
+    result = ledger_verify()
+    assert [p.key for p in result.problems] == [a.ext_id]
+
+
+def test_history_deletions_and_log_edits_are_found(load_with_history):
+    load_with_history()
+    revision = Revision.objects.filter(kind="records").first()
+    _sql("UPDATE records_revision SET content = REPLACE(content, '\"major\":false', "
+         "'\"major\":true') WHERE id = %s", [revision.pk])
+    gone = Record.objects.exclude(ext_id=revision.key).order_by("-ext_id").first().ext_id
+    _sql("DELETE FROM records_recordofficer WHERE record_ext_id = %s", [gone])
+    _sql("DELETE FROM records_record WHERE ext_id = %s", [gone])
+    entry = Entry.objects.filter(kind="agency").first()
+    _sql("UPDATE ledger_entry SET content = REPLACE(content, '\"name\"', '\"name \"') WHERE id = %s",
+         [entry.pk])
+    keys = {p.key for p in ledger_verify().problems}
+    assert revision.key in keys and gone in keys and entry.key in keys
+
+
+def test_a_checkpoint_that_does_not_match_the_log_is_reported(load_samples):
+    load_samples(kinds=("agencies",))
+    _sql("UPDATE ledger_entry SET leaf_hash = %s WHERE id = %s",
+         [bytes(32), Entry.objects.order_by("index").first().pk])
+    result = ledger_verify()
+    assert not result.ok
+
+
+def test_receipt_command_and_offline_verify_without_a_database(load_samples, tmp_path):
+    load_samples()
+    key = Record.objects.order_by("ext_id").values_list("ext_id", flat=True).first()
+    receipt = tmp_path / "receipt.json"
+    call_command("ledger", "receipt", "record", key, "-o", str(receipt))
+    vkey = log_signer().verifier_key()
+    env = dict(os.environ, JIANDU_ENV="test", DJANGO_SETTINGS_MODULE="jiandu.settings",
+               # Nothing listens there: any query would fail the command.
+               DATABASE_URL="postgres://nobody@127.0.0.1:9/none")
+
+    def verify(path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "jiandu.cli", "verify", str(path), "--key", vkey],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    good = verify(receipt)
+    assert good.returncode == 0, good.stderr
+    assert "验证通过" in good.stdout and key in good.stdout
+
+    data = bytearray(receipt.read_bytes())
+    at = data.index(b'\\"fine\\":') + 10
+    data[at] ^= 0x01
+    flipped = tmp_path / "flipped.json"
+    flipped.write_bytes(bytes(data))
+    bad = verify(flipped)
+    assert bad.returncode != 0
+    assert "验证失败" in bad.stderr and "(" in bad.stderr
+
+
+def test_receipt_of_an_old_version_still_verifies(load_with_history):
+    load_with_history()
+    revision = Revision.objects.filter(kind="records").first()
+    first = Entry.objects.filter(kind="record", key=revision.key).order_by("index").first()
+    from jiandu.ledger.receipt import verify_receipt
+
+    report = verify_receipt(dumps(receipt_build(entry=first)), [log_signer().verifier_key()])
+    assert report.ok, report.errors
+    assert report.content["version"] == revision.version

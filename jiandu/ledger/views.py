@@ -1,0 +1,63 @@
+"""Staff pages of the ledger: its size, checkpoints and witnesses, a record's entries and receipts."""
+
+from __future__ import annotations
+
+import segno
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from jiandu.accounts.access import require
+from jiandu.accounts.choices import AuditAction, Role
+from jiandu.accounts.services import audit_record
+
+from . import selectors, services
+from .receipt import dumps
+
+LEDGER_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.LEADER)
+
+
+def _qr_svg(data: bytes, url: str) -> tuple[str, bool]:
+    """The receipt itself as a QR code when it fits, else the address that downloads it."""
+    try:
+        return segno.make(data, error="l", micro=False).svg_inline(scale=2), True
+    except segno.DataOverflowError:
+        return segno.make(url, error="m").svg_inline(scale=4), False
+
+
+@require(*LEDGER_ROLES)
+def index(request):
+    q = (request.GET.get("q") or "").strip()
+    found = None
+    if q:
+        entries = selectors.record_entries(request.user, q)
+        found = {"q": q, "entries": entries}
+        if entries:
+            latest = entries[-1]
+            receipt = dumps(services.receipt_build(entry=latest))
+            url = request.build_absolute_uri(reverse("ledger:receipt", args=[latest.pk]))
+            found["qr_svg"], found["qr_is_receipt"] = _qr_svg(receipt, url)
+            found["latest"] = latest
+    return render(request, "ledger/index.html", {
+        "shards": selectors.ledger_shards(),
+        "recent": selectors.ledger_recent_checkpoints(),
+        "verify_run": selectors.ledger_last_verify_run(),
+        "found": found,
+        "log_key": services.log_verifier_key(),
+    })
+
+
+@require(*LEDGER_ROLES)
+def receipt_download(request, pk: int):
+    entry = selectors.entry_for_receipt(request.user, pk)
+    if entry is None:
+        raise Http404(_("没有此条目 (no such entry)"))
+    data = dumps(services.receipt_build(entry=entry)) + b"\n"
+    # A record's receipt carries the party's name: who took it away is logged.
+    audit_record(action=AuditAction.EXPORT, request=request, object_type="ledger.Entry",
+                 object_id=str(entry.pk), detail=f"{entry.kind} {entry.key}")
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="receipt-{entry.kind}-'
+                                       f'{entry.shard.year}-{entry.index}.json"')
+    return response
