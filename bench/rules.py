@@ -18,10 +18,16 @@ from bench import import_records
 from bench.import_records import JIANDU, OUT, _env, _pg_available, _run, ensure_generated
 
 HERE = Path(__file__).resolve().parent
-BASELINE = "SELECT agency_code, count(*) FROM records_record GROUP BY agency_code"
-# For scale only: the baseline may be answered from an index on agency_code alone; this one
-# reads every row in one sequential pass (closed_on is in no index).
-ROW_SCAN = "SELECT count(*), max(closed_on) FROM records_record"
+# The goal's baseline: one GROUP BY that has to read every row of the table. fine and closed_on
+# are in no index, so no index can answer it; _plan() checks that the database really scans.
+# SQLite's planner, left to itself, walks the agency_code index to save the sort and fetches
+# every row by rowid, about twice as slow as one pass over the table: NOT INDEXED asks for the
+# pass, so the ratio is taken to the faster of the two full reads.
+BASELINE = ("SELECT agency_code, kind, count(*), count(closed_on), sum(fine) "
+            "FROM records_record GROUP BY agency_code, kind")
+SQLITE_PASS = BASELINE.replace("FROM records_record", "FROM records_record NOT INDEXED")
+# For transparency only: the previous baseline, which the agency_code index answers alone.
+INDEX_ONLY = "SELECT agency_code, count(*) FROM records_record GROUP BY agency_code"
 CHECK = ["check", "--as-of", "2026-07-15", "--year", "2025"]
 
 
@@ -57,6 +63,36 @@ def _scan(url: str, sql: str) -> tuple[float, int]:
     return best, rows
 
 
+def _steps(url: str, sql: str) -> list[str]:
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        conn = sqlite3.connect(url[len("sqlite:///"):])
+        try:
+            return [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [row[0].strip() for row in conn.execute(f"EXPLAIN {sql}")]
+
+
+def _plan_text(url: str, sql: str) -> str:
+    return "; ".join(_steps(url, sql))
+
+
+def _plan(url: str, sql: str) -> str:
+    """The plan of ``sql``, refused unless it reads the table itself from end to end: a plan
+    that reads an index instead would make the baseline something other than a full scan."""
+    steps = _steps(url, sql)
+    full = "SCAN records_record" in steps or any("Seq Scan on records_record" in step for step in steps)
+    if not full:
+        raise RuntimeError("基准查询未全表扫描 (the baseline does not scan the whole table): "
+                           + " | ".join(steps))
+    return "; ".join(steps)
+
+
 def _check(env: dict) -> tuple[float, float, str]:
     """Wall time, peak RSS (MiB) and the progress lines of one `jiandu check` process."""
     import os
@@ -84,19 +120,23 @@ def run(*, records: int, databases: list[str]) -> str:
         "",
         f"`jiandu check --as-of 2026-07-15 --year 2025` over {records:,} generated records "
         f"(`jiandu gen --records {records} --seed 1`): all 17 rules, alerts merged and stored, in a "
-        "fresh process; against one full-table `SELECT agency_code, count(*) FROM records_record "
-        "GROUP BY agency_code` on the same database in the same run (best of 3, warm). "
-        "Goal: ≤ 30× the scan, peak memory < 1 GB.",
+        "fresh process, first over an empty alert table and then again over unchanged data. "
+        "Baseline: one full-table GROUP BY scan on the same database in the same run (best of 3, "
+        f"warm): `{BASELINE}` (on SQLite with `NOT INDEXED`, see the plans below). fine and "
+        "closed_on are in no index, so the database must read every row; the benchmark reads the "
+        "plan and refuses to run if it does not. "
+        "Goal: the slower of the two checks ≤ 30× the baseline, peak memory < 1 GB.",
         "",
         "| database | check (first run) | peak RSS | alerts | re-run, unchanged data | peak RSS | "
-        "baseline scan | ratio (first / re-run) | row scan¹ | ratio to it |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "full-table GROUP BY (baseline) | ratio first / re-run | goal ≤ 30× | "
+        "index-only GROUP BY² | ratio to it |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    slowest = {}
+    slowest, plans, verdicts = {}, {}, []
     for db in databases:
         label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[db]
         if db == "postgresql" and not _pg_available():
-            lines.append(f"| {label} | not run: no server on 127.0.0.1:5432 | | | | | | | | |")
+            lines.append(f"| {label} | not run: no server on 127.0.0.1:5432 | | | | | | | | | |")
             continue
         url, drop = _database(db)
         env = _env(url)
@@ -106,8 +146,14 @@ def run(*, records: int, databases: list[str]) -> str:
                 print(f"[{db}] importing {kind}…", flush=True)
                 _run([*JIANDU, "import", kind, str(data / f"{kind}.jsonl"), "--source", "bench"], env)
             print(f"[{db}] baseline scan…", flush=True)
-            scan, groups = _scan(url, BASELINE)
-            row_scan, _ = _scan(url, ROW_SCAN)
+            baseline = SQLITE_PASS if db == "sqlite" else BASELINE
+            plans[label] = _plan(url, baseline)
+            scan, groups = _scan(url, baseline)
+            if db == "sqlite":
+                planner_choice, _ = _scan(url, BASELINE)
+                plans[label] += (f" (without NOT INDEXED: {_plan_text(url, BASELINE)}, "
+                                 f"{planner_choice * 1000:.0f} ms)")
+            index_only, _ = _scan(url, INDEX_ONLY)
             print(f"[{db}] jiandu check…", flush=True)
             first, first_rss, progress = _check(env)
             print(progress, flush=True)
@@ -116,17 +162,26 @@ def run(*, records: int, databases: list[str]) -> str:
             alerts = sum(int(n) for n in re.findall(r"：(\d+) 条", progress))
         finally:
             drop()
+        ratio = max(first, again) / scan
+        met = ratio <= 30 and max(first_rss, again_rss) < 1024
+        verdicts.append(f"{label}: {'met' if met else 'NOT met'} ({ratio:.1f}×, "
+                        f"{max(first_rss, again_rss):.0f} MiB)")
         lines.append(
             f"| {label} | {first:.1f} s | {first_rss:.0f} MiB | {alerts:,} | {again:.1f} s | "
             f"{again_rss:.0f} MiB | {scan * 1000:.0f} ms ({groups} groups) | "
-            f"{first / scan:.0f}× / {again / scan:.0f}× | {row_scan * 1000:.0f} ms | "
-            f"{first / row_scan:.0f}× / {again / row_scan:.0f}× |"
+            f"{first / scan:.1f}× / {again / scan:.1f}× | {'met' if met else 'not met'} | "
+            f"{index_only * 1000:.0f} ms | {first / index_only:.0f}× / {again / index_only:.0f}× |"
         )
         times = sorted(_rule_times(progress).items(), key=lambda kv: -kv[1])
         slowest[label] = ", ".join(f"{code} {t:.1f} s" for code, t in times[:6])
-    lines += ["", "¹ For scale, not the goal's baseline: `SELECT count(*), max(closed_on) FROM "
-              "records_record` reads every row in one pass, where the baseline may be answered from "
-              "the agency_code index alone."]
+    if verdicts:
+        lines += ["", "Goal (≤ 30× the full-table scan and < 1 GB): " + "; ".join(verdicts) + "."]
+    lines += ["", "² For transparency, not the goal's baseline: "
+              f"`{INDEX_ONLY}` (the earlier baseline) is answered from the agency_code index alone "
+              "without reading the table, so it is several times faster than any full scan and "
+              "the ratio to it says little about the rules."]
+    for label, plan in plans.items():
+        lines.append(f"Baseline plan on {label}: `{plan}`.")
     if slowest:
         lines += ["", "Slowest rules (first run): " + "; ".join(f"{k}: {v}" for k, v in slowest.items()) + "."]
     return "\n".join(lines) + "\n"

@@ -33,6 +33,7 @@ class Context:
     dialect: Dialect
     connection: object
     _open: list = field(default_factory=list, init=False, repr=False)
+    _shared: list = field(default_factory=list, init=False, repr=False)
 
     def rows(self, sql: str, params: Iterable = ()) -> Iterator[dict]:
         """Rows of one query as dicts, streamed (a server-side cursor on PostgreSQL)."""
@@ -47,12 +48,29 @@ class Context:
         finally:
             self._close(cursor)
 
+    def shared(self, name: str, select: str) -> str:
+        """A scratch table holding the rows of ``select``, filled once per run for every rule
+        that reads it: rules that would each join or scan the same large tables share one pass."""
+        table = f"monitoring_shared_{name}"
+        if table not in self._shared:
+            with self.connection.cursor() as cursor:
+                for statement in self.dialect.temp_table_as(table, select):
+                    cursor.execute(statement)
+            self._shared.append(table)
+        return table
+
     def close(self) -> None:
-        """Close every cursor still open. A rule that fails mid-way leaves its generator alive
-        in the traceback; closed later, after the rollback, its server-side cursor would be
-        gone and the CLOSE would abort whatever transaction runs then."""
+        """Close every cursor still open and drop the shared tables. A rule that fails mid-way
+        leaves its generator alive in the traceback; closed later, after the rollback, its
+        server-side cursor would be gone and the CLOSE would abort whatever transaction runs
+        then."""
         while self._open:
             self._close(self._open[-1])
+        while self._shared:
+            table = self._shared.pop()
+            with self.connection.cursor() as cursor:
+                for statement in self.dialect.drop_temp(table):
+                    cursor.execute(statement)
 
     def _close(self, cursor) -> None:
         if cursor in self._open:

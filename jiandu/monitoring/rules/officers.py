@@ -20,6 +20,42 @@ PROBLEMS = {
 }
 
 
+# Both rules on listed officers read the same two million links joined to their records and
+# officers; one pass keeps the links either rule objects to, each condition its own column so
+# that the explanation comes from the same SQL that decided the row fires.
+CERTIFICATE_PROBLEM = """(o.id IS NULL
+               OR o.agency_code <> r.agency_code
+               OR (o.status <> 'valid' AND o.status_since IS NULL)
+               OR (r.act_on IS NOT NULL AND (r.act_on < o.issued_on OR r.act_on > o.expires_on
+                   OR (o.status <> 'valid' AND r.act_on >= o.status_since))))"""
+OATH_PROBLEM = "(o.id IS NOT NULL AND (o.oath_on IS NULL OR (r.act_on IS NOT NULL AND o.oath_on > r.act_on)))"
+LINKS = f"""
+    SELECT {RECORD}, r.act_on, ro.position, ro.certificate,
+           o.agency_code AS officer_agency, o.issued_on, o.expires_on, o.status, o.status_since,
+           o.oath_on,
+           CASE WHEN {CERTIFICATE_PROBLEM} THEN 1 ELSE 0 END AS certificate_problem,
+           CASE WHEN {OATH_PROBLEM} THEN 1 ELSE 0 END AS oath_problem,
+           CASE WHEN o.id IS NULL THEN 1 ELSE 0 END AS p_unknown,
+           CASE WHEN o.agency_code <> r.agency_code THEN 1 ELSE 0 END AS p_other_agency,
+           CASE WHEN o.status <> 'valid' AND o.status_since IS NULL THEN 1 ELSE 0 END AS p_status_undated,
+           CASE WHEN r.act_on < o.issued_on THEN 1 ELSE 0 END AS p_not_issued,
+           CASE WHEN r.act_on > o.expires_on THEN 1 ELSE 0 END AS p_expired,
+           CASE WHEN o.status <> 'valid' AND r.act_on >= o.status_since THEN 1 ELSE 0 END AS p_status
+    FROM records_recordofficer ro
+    JOIN records_record r ON r.ext_id = ro.record_ext_id
+    LEFT JOIN org_officer o ON o.certificate = ro.certificate
+    WHERE {CERTIFICATE_PROBLEM} OR {OATH_PROBLEM}
+"""
+
+
+def _links(ctx: Context, problem: str):
+    """The problem links of one rule, a record's links together in list order (sorted from the
+    small shared table: asked for sorted rows, the planner would walk two million links in
+    record order instead of hashing them)."""
+    table = ctx.shared("officer_links", LINKS)
+    return ctx.rows(f"SELECT * FROM {table} WHERE {problem} = 1 ORDER BY ext_id, position")
+
+
 @rule(
     "officer_certificate",
     name="执法证件不合规",
@@ -27,32 +63,7 @@ PROBLEMS = {
     explanation="列明的执法人员执法证未登记、属于其他执法主体，或在行为日期不在有效状态",
 )
 def officer_certificate(ctx: Context):
-    # One row per (record, listed certificate) with a problem; each condition is its own column
-    # so that the explanation comes from the same SQL that decided the row fires.
-    # The problem rows are gathered first and sorted afterwards: asked for sorted rows, the
-    # planner would walk two million links in record order instead of hashing them.
-    sql = f"""
-        WITH bad AS MATERIALIZED (
-            SELECT {RECORD}, r.act_on, ro.position, ro.certificate,
-                   o.agency_code AS officer_agency, o.issued_on, o.expires_on, o.status, o.status_since,
-                   CASE WHEN o.id IS NULL THEN 1 ELSE 0 END AS p_unknown,
-                   CASE WHEN o.agency_code <> r.agency_code THEN 1 ELSE 0 END AS p_other_agency,
-                   CASE WHEN o.status <> 'valid' AND o.status_since IS NULL THEN 1 ELSE 0 END AS p_status_undated,
-                   CASE WHEN r.act_on < o.issued_on THEN 1 ELSE 0 END AS p_not_issued,
-                   CASE WHEN r.act_on > o.expires_on THEN 1 ELSE 0 END AS p_expired,
-                   CASE WHEN o.status <> 'valid' AND r.act_on >= o.status_since THEN 1 ELSE 0 END AS p_status
-            FROM records_recordofficer ro
-            JOIN records_record r ON r.ext_id = ro.record_ext_id
-            LEFT JOIN org_officer o ON o.certificate = ro.certificate
-            WHERE o.id IS NULL
-               OR o.agency_code <> r.agency_code
-               OR (o.status <> 'valid' AND o.status_since IS NULL)
-               OR (r.act_on IS NOT NULL AND (r.act_on < o.issued_on OR r.act_on > o.expires_on
-                   OR (o.status <> 'valid' AND r.act_on >= o.status_since)))
-        )
-        SELECT * FROM bad ORDER BY ext_id, position
-    """
-    for _, group in groupby(ctx.rows(sql), key=lambda row: row["ext_id"]):
+    for _, group in groupby(_links(ctx, "certificate_problem"), key=lambda row: row["ext_id"]):
         group = list(group)
         officers, texts, seen = [], [], set()
         for row in group:
@@ -107,17 +118,7 @@ def two_officers(ctx: Context):
     explanation="列明的执法人员没有执法宣誓记录，或宣誓晚于行为日期",
 )
 def oath_missing(ctx: Context):
-    sql = f"""
-        WITH bad AS MATERIALIZED (
-            SELECT {RECORD}, r.act_on, ro.position, ro.certificate, o.oath_on
-            FROM records_recordofficer ro
-            JOIN records_record r ON r.ext_id = ro.record_ext_id
-            JOIN org_officer o ON o.certificate = ro.certificate
-            WHERE o.oath_on IS NULL OR (r.act_on IS NOT NULL AND o.oath_on > r.act_on)
-        )
-        SELECT * FROM bad ORDER BY ext_id, position
-    """
-    for _, group in groupby(ctx.rows(sql), key=lambda row: row["ext_id"]):
+    for _, group in groupby(_links(ctx, "oath_problem"), key=lambda row: row["ext_id"]):
         group = list(group)
         officers, texts, seen = [], [], set()
         for row in group:

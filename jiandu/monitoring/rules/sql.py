@@ -68,6 +68,15 @@ class Dialect:
         """Statements that index a scratch table once it is filled."""
         raise NotImplementedError
 
+    def temp_table_as(self, name: str, select: str) -> list[str]:
+        """Statements that (re)create a private scratch table filled with the rows of ``select``."""
+        raise NotImplementedError
+
+    def drop_temp(self, name: str) -> list[str]:
+        """Statements that drop a scratch table before the transaction ends (where it would
+        otherwise outlive it)."""
+        return []
+
 
 class SQLite(Dialect):
     vendor = "sqlite"
@@ -77,6 +86,12 @@ class SQLite(Dialect):
 
     def temp_index(self, table: str, column: str) -> list[str]:
         return [f"CREATE INDEX temp.{table}_{column} ON {table} ({column})"]
+
+    def temp_table_as(self, name: str, select: str) -> list[str]:
+        return [f"DROP TABLE IF EXISTS temp.{name}", f"CREATE TEMPORARY TABLE {name} AS {select}"]
+
+    def drop_temp(self, name: str) -> list[str]:
+        return [f"DROP TABLE IF EXISTS temp.{name}"]
 
     def param(self, value: dt.date):
         return value.isoformat()
@@ -153,6 +168,10 @@ class PostgreSQL(Dialect):
     def temp_index(self, table: str, column: str) -> list[str]:
         # Autovacuum never analyses a temporary table: without this the planner guesses its size.
         return [f"CREATE INDEX {table}_{column} ON {table} ({column})", f"ANALYZE {table}"]
+
+    def temp_table_as(self, name: str, select: str) -> list[str]:
+        return [f"DROP TABLE IF EXISTS pg_temp.{name}",
+                f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}", f"ANALYZE {name}"]
 
 
 def dialect_for(connection=None) -> Dialect:
