@@ -57,7 +57,7 @@ def alert_export(request):
                        rows=selectors.alert_export_rows(selectors.alerts_for(request.user, filters)))
 
 
-def _render_alert(request, pk: int, *, forms: dict | None = None, status: int = 200):
+def _render_alert(request, pk: int, *, forms: dict | None = None):
     page = selectors.alert_page(request.user, pk)
     alert, record = page["alert"], page["record"]
     if record is not None and record.party_type == PartyType.PERSON:
@@ -83,7 +83,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None, status: int = 
         "clue_form": forms.get("clue") or NoteForm(prefix="clue"),
         "comment_form": forms.get("comment") or CommentForm(),
     }
-    return render(request, "monitoring/alert.html", context, status=status)
+    return render(request, "monitoring/alert.html", context)
 
 
 @require(*VIEWERS)
@@ -93,7 +93,8 @@ def alert_detail(request, pk: int):
 
 def _handle(request, pk: int, *, key: str, form, act, done: str):
     """Validate ``form``, run ``act(cleaned_data)`` (one service call) and go back to the alert;
-    a refused step (wrong status, missing reason) shows the page again with the error on the form."""
+    a refused step (wrong status, missing reason) shows the page again with the error on the form
+    (200, as Django's form views answer: the page is what was asked for, the error is on it)."""
     if form.is_valid():
         try:
             act(form.cleaned_data)
@@ -104,7 +105,7 @@ def _handle(request, pk: int, *, key: str, form, act, done: str):
         else:
             messages.success(request, done)
             return redirect("monitoring:alert", pk=pk)
-    return _render_alert(request, pk, forms={key: form}, status=400)
+    return _render_alert(request, pk, forms={key: form})
 
 
 @require(*HANDLERS)

@@ -211,7 +211,8 @@ def test_dismiss_needs_a_reason_shown_as_a_form_error(staff_client, world):
     client = staff_client(Role.SUPERVISOR)
     alert = world.alerts["A1"]
     response = client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "   "})
-    assert response.status_code == 400
+    # The page again (not a redirect), with the error on the form.
+    assert response.status_code == 200
     assert "请填写排除理由" in response.content.decode()
     assert Alert.objects.get(pk=alert.pk).status == "open"
 
@@ -239,7 +240,8 @@ def test_acknowledge_then_a_refused_step_is_a_chinese_form_error(staff_client, w
     client.post(reverse("monitoring:clue", args=[alert.pk]), {"clue-note": "移交"})
     assert Alert.objects.get(pk=alert.pk).status == "clue"
     response = client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "误报"})
-    assert response.status_code == 400
+    # The page again (not a redirect), with the error on the form.
+    assert response.status_code == 200
     assert "不能“排除”" in response.content.decode()
     steps = list(AlertEvent.objects.filter(alert=alert).values_list("action", flat=True))
     assert steps == ["acknowledge", "to_clue"]
@@ -253,7 +255,8 @@ def test_assign_to_a_supervisor_and_not_to_a_department(staff_client, world):
     assert client.post(reverse("monitoring:assign", args=[alert.pk]), {"assignee": other.pk}).status_code == 302
     assert Alert.objects.get(pk=alert.pk).assignee == other
     response = client.post(reverse("monitoring:assign", args=[alert.pk]), {"assignee": liaison.pk})
-    assert response.status_code == 400 and Alert.objects.get(pk=alert.pk).assignee == other
+    assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
+    assert Alert.objects.get(pk=alert.pk).assignee == other
     assert client.post(reverse("monitoring:assign", args=[alert.pk]), {"assignee": ""}).status_code == 302
     assert Alert.objects.get(pk=alert.pk).assignee is None
 
@@ -261,7 +264,9 @@ def test_assign_to_a_supervisor_and_not_to_a_department(staff_client, world):
 def test_comment_needs_text(staff_client, world):
     client = staff_client(Role.SUPERVISOR)
     alert = world.alerts["B1"]
-    assert client.post(reverse("monitoring:comment", args=[alert.pk]), {"text": " "}).status_code == 400
+    response = client.post(reverse("monitoring:comment", args=[alert.pk]), {"text": " "})
+    assert response.status_code == 200 and "请填写评论内容" in response.content.decode()
+    assert not AlertComment.objects.filter(alert=alert).exists()
     client.post(reverse("monitoring:comment", args=[alert.pk]), {"text": "请说明情况"})
     page = client.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
     assert "请说明情况" in page
