@@ -19,9 +19,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import import_records, rules  # noqa: E402
+from bench import import_records, ledger, rules  # noqa: E402
 
-BENCHMARKS = {"import": import_records, "rules": rules}
+BENCHMARKS = {"import": import_records, "rules": rules, "ledger": ledger}
 RESULTS = HERE / "RESULTS.md"
 
 

@@ -6,9 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import HashAlgorithm
 
-# Tiles hold TILE_WIDTH hashes of one level; levels 0, 8, 16… of the tree are stored, so any
-# node is rebuilt from at most 256 stored hashes and a proof reads one tile per 8 levels.
-TILE_HEIGHT = 8
+# Tiles hold TILE_WIDTH hashes of one level; levels 0, 4, 8… of the tree are stored, so any
+# node is rebuilt from at most 16 stored hashes and a proof reads one tile per 4 levels. Height
+# 8 (tlog-tiles' 256) made a proof hash ~500 times, 1.2 ms with SM3 at 1M entries; height 4
+# hashes ~55 times and still reads 5 small rows at 1M, 6 at 10M, all in one query.
+TILE_HEIGHT = 4
 TILE_WIDTH = 1 << TILE_HEIGHT
 
 
@@ -83,10 +85,10 @@ class Entry(models.Model):
 
 
 class Tile(models.Model):
-    """Up to 256 consecutive node hashes of tree level ``level`` (0, 8, 16…), concatenated.
-
-    Tile ``index`` at level L holds the nodes L·256·index … of that level, like C2SP tlog-tiles;
-    the rightmost tile of a level grows in place until it is full and never changes after.
+    """Up to TILE_WIDTH (16) consecutive node hashes of tree level ``level`` (0, 4, 8…),
+    concatenated: tile ``index`` holds that level's nodes 16·index … 16·index + 15, in the
+    manner of C2SP tlog-tiles. The rightmost tile of a level grows in place until it is full
+    and never changes after.
     """
 
     shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="tiles",
