@@ -400,73 +400,144 @@ def _expected(row: dict, version: int) -> tuple[str, int, bytes | None, str]:
         record_ledger_content(row, version=version, party_key=party_key)), ""
 
 
+def _compare(result: VerifyResult, keys_: list[str],
+             expected: dict[str, dict[int, tuple[bytes | None, str]]], entry_kind: str) -> None:
+    """Every expected version of ``keys_`` against the entries of ``entry_kind`` for them."""
+    logged: dict[str, dict[int, list[bytes]]] = {}
+    for key, content in (Entry.objects.filter(kind=entry_kind, key__in=keys_)
+                         .values_list("key", "content")):
+        try:
+            version = json.loads(content).get("version")
+        except ValueError:
+            version = None  # a log entry edited into invalid JSON: its leaf check reports it
+        logged.setdefault(key, {}).setdefault(version, []).append(content.encode())
+    for key in keys_:
+        have = logged.get(key, {})
+        for version, (want, why) in sorted(expected.get(key, {}).items()):
+            if want is None:
+                result.add(key, f"第 {version} 版无法还原：{why}", "cannot re-derive the row")
+            elif version not in have:
+                result.add(key, f"第 {version} 版在日志中没有条目", "version has no log entry")
+            elif want not in have[version]:
+                result.add(key, f"第 {version} 版与日志记录不符，数据被改动",
+                           "row differs from its log entry: changed outside the application")
+        for version in sorted(set(have) - set(expected.get(key, {})), key=str):
+            result.add(key, f"日志中的第 {version} 版在数据库中不存在",
+                       "a logged version is missing from the database")
+
+
+def _history(expected: dict, kind: str, keys_: list[str], derive) -> int:
+    """Add the expected content of every history version of ``keys_``; returns how many."""
+    from jiandu.records.models import Revision
+
+    n = 0
+    for key, version, content in (Revision.objects.filter(kind=kind, key__in=keys_)
+                                  .values_list("key", "version", "content")):
+        n += 1
+        try:
+            want = derive(json.loads(content), version)
+        except (ValueError, KeyError, TypeError) as exc:
+            want = (None, f"{type(exc).__name__}: {exc}")
+        expected.setdefault(key, {})[version] = want
+    return n
+
+
 def _verify_records(result: VerifyResult, chunk: int) -> None:
     """Re-derive every record version (current rows and the history) and compare with its entry."""
-    from jiandu.records.models import Record, Revision
+    from jiandu.records.models import Record
     from jiandu.records.selectors import _FIELDS
+
+    def derive(row: dict, version: int) -> tuple[bytes | None, str]:
+        return _expected(row, version)[2:]
 
     last = None
     while True:
         qs = Record.objects.order_by("ext_id")
         if last is not None:
             qs = qs.filter(ext_id__gt=last)
-        page = list(qs.values(*_FIELDS)[:chunk])
+        page = list(qs.values(*_FIELDS, "party_key")[:chunk])
         if not page:
             break
         last = page[-1]["ext_id"]
         keys_ = [v["ext_id"] for v in page]
         expected: dict[str, dict[int, tuple[bytes | None, str]]] = {}
-        for key, version, content, why in _record_contents(page):
+        for v, (key, version, content, why) in zip(page, _record_contents(page), strict=True):
             expected.setdefault(key, {})[version] = (content, why)
             result.records += 1
-        for key, version, content in (Revision.objects.filter(kind="records", key__in=keys_)
-                                      .values_list("key", "version", "content")):
-            result.revisions += 1
-            try:
-                row = json.loads(content)
-            except ValueError:
-                expected.setdefault(key, {})[version] = (None, "历史版本不是 JSON (not JSON)")
-                continue
-            _, _, want, why = _expected(row, version)
-            expected.setdefault(key, {})[version] = (want, why)
-        logged: dict[str, dict[int, list[bytes]]] = {}
-        for key, content in (Entry.objects.filter(kind=RECORD, key__in=keys_)
-                             .values_list("key", "content")):
-            version = json.loads(content).get("version")
-            logged.setdefault(key, {}).setdefault(version, []).append(content.encode())
-        for key in keys_:
-            have = logged.get(key, {})
-            for version, (want, why) in sorted(expected.get(key, {}).items()):
-                if want is None:
-                    result.add(key, f"第 {version} 版无法还原：{why}", "cannot re-derive the row")
-                elif version not in have:
-                    result.add(key, f"第 {version} 版在日志中没有条目", "version has no log entry")
-                elif want not in have[version]:
-                    result.add(key, f"第 {version} 版与日志记录不符，数据被改动",
-                               "row differs from its log entry: changed outside the application")
-            for version in sorted(set(have) - set(expected.get(key, {}))):
-                result.add(key, f"日志中的第 {version} 版在数据库中不存在",
-                           "a logged version is missing from the database")
+            # The search key of a person is not in the logged content; it must still be the
+            # hash of the (logged) encrypted number, or searches would find the wrong person.
+            if content is not None and v["party_type"] == "person" and \
+                    json.loads(content)["party"]["id"] != v["party_key"]:
+                result.add(key, "相对人检索标识与身份证号不符", "party_key does not match the id")
+        result.revisions += _history(expected, "records", keys_, derive)
+        _compare(result, keys_, expected, RECORD)
 
 
-def _verify_record_keys(result: VerifyResult, chunk: int) -> None:
-    """Logged record ids whose row is gone from the database (deleted behind the application)."""
-    from jiandu.records.models import Record
+def _reference_kinds():
+    """(kind, model, key field, row → contract dict, prefetch) of the contract's reference kinds."""
+    from jiandu.org.models import Agency, Officer
+    from jiandu.org.selectors import agency_to_contract, officer_to_contract
+    from jiandu.powers.models import FourListItem, Power
+    from jiandu.powers.selectors import four_list_to_contract, power_to_contract
 
+    return (
+        ("agencies", Agency, "code", agency_to_contract, ()),
+        ("officers", Officer, "certificate", lambda o: officer_to_contract(o, reveal=True), ()),
+        ("powers", Power, "code", power_to_contract, ("tiers",)),
+        ("four_lists", FourListItem, "code", four_list_to_contract, ()),
+    )
+
+
+def _verify_references(result: VerifyResult, chunk: int) -> None:
+    """Re-derive every version of agencies, officers, powers and four-list items."""
+    for kind, model, key_field, to_contract, prefetch in _reference_kinds():
+        def derive(row: dict, version: int, kind=kind) -> tuple[bytes | None, str]:
+            if kind == "officers" and row.get("id_number"):
+                # History keeps the number encrypted, as the live table does.
+                row = {**row, "id_number": decrypt_text(row["id_number"])}
+            return canonical_json(reference_ledger_content(kind, row, version=version)), ""
+
+        last = None
+        while True:
+            qs = model.objects.order_by(key_field).prefetch_related(*prefetch)
+            if last is not None:
+                qs = qs.filter(**{f"{key_field}__gt": last})
+            page = list(qs[:chunk])
+            if not page:
+                break
+            last = getattr(page[-1], key_field)
+            keys_ = [getattr(obj, key_field) for obj in page]
+            expected: dict[str, dict[int, tuple[bytes | None, str]]] = {}
+            for obj in page:
+                try:
+                    want = (canonical_json(reference_ledger_content(
+                        kind, to_contract(obj), version=obj.version)), "")
+                except DecryptionError as exc:
+                    want = (None, str(exc))
+                expected.setdefault(getattr(obj, key_field), {})[obj.version] = want
+            _history(expected, kind, keys_, derive)
+            _compare(result, keys_, expected, REFERENCE_KINDS[kind])
+
+
+def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: str,
+                       chunk: int) -> None:
+    """Logged keys of ``entry_kind`` whose row is gone from the database (deleted behind the
+    application)."""
     last = None
     while True:
-        qs = Entry.objects.filter(kind=RECORD).order_by("key").values_list("key", flat=True)
+        qs = Entry.objects.filter(kind=entry_kind).order_by("key").values_list("key", flat=True)
         if last is not None:
             qs = qs.filter(key__gt=last)
         page = list(qs.distinct()[:chunk])
         if not page:
             return
         last = page[-1]
-        present = set(Record.objects.filter(ext_id__in=page).values_list("ext_id", flat=True))
+        present = set(model.objects.filter(**{f"{key_field}__in": page})
+                      .values_list(key_field, flat=True))
         for key in page:
             if key not in present:
-                result.add(key, "日志中的执法行为在数据库中不存在（被删除）",
-                           "logged record is missing from the database")
+                result.add(key, "日志中的对象在数据库中不存在（被删除）",
+                           "logged object is missing from the database")
 
 
 def ledger_verify(*, chunk: int = 2000,
@@ -485,7 +556,14 @@ def ledger_verify(*, chunk: int = 2000,
     if progress:
         progress("执法行为…")
     _verify_records(result, chunk)
-    _verify_record_keys(result, chunk)
+    from jiandu.records.models import Record
+
+    _verify_keys_exist(result, RECORD, Record, "ext_id", chunk)
+    if progress:
+        progress("执法主体、执法人员、权责清单、四张清单…")
+    _verify_references(result, chunk)
+    for kind, model, key_field, _, _ in _reference_kinds():
+        _verify_keys_exist(result, REFERENCE_KINDS[kind], model, key_field, chunk)
     with transaction.atomic():
         VerifyRun.objects.create(
             started_at=started, finished_at=timezone.now(), ok=result.ok, entries=result.entries,

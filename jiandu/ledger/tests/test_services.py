@@ -149,3 +149,35 @@ def test_a_forked_checkpoint_is_refused_by_the_witness(load_samples, witness_ser
     result = checkpoint_witness(checkpoint=forged)
     assert not result[0].ok
     assert not Cosignature.objects.filter(checkpoint=forged).exists()
+
+
+def test_checkpoints_are_timestamped_when_a_tsa_is_configured(ledger_settings, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from django.db import transaction
+
+    from jiandu.ledger import tsa
+    from jiandu.ledger.tests.tsa_fixture import LocalTSA
+
+    local = LocalTSA()
+    server, url = local.serve()
+    cert = tmp_path / "tsa.pem"
+    cert.write_bytes(local.cert.public_bytes(serialization.Encoding.PEM))
+    ledger_settings.JIANDU_TSA_URL, ledger_settings.JIANDU_TSA_CERT = url, str(cert)
+    try:
+        with transaction.atomic():
+            ledger_reference_append(kind="agencies", rows=[({"code": "A1", "name": "甲"}, 1)])
+        (checkpoint,) = checkpoint_publish()
+    finally:
+        server.shutdown()
+        server.server_close()
+    checkpoint.refresh_from_db()
+    body = note.split_note(checkpoint.note)[0].encode()
+    assert tsa.verify_token(bytes(checkpoint.tsa_token), data=body, tsa_cert=local.cert).serial_number
+
+    # A TSA that cannot be reached leaves the checkpoint unstamped but signed.
+    ledger_settings.JIANDU_TSA_URL = "http://127.0.0.1:9/"
+    with transaction.atomic():
+        ledger_reference_append(kind="agencies", rows=[({"code": "A2", "name": "乙"}, 1)])
+    (later,) = checkpoint_publish()
+    later.refresh_from_db()
+    assert later.tsa_token is None and later.note
