@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Path, Query, Router, Schema
@@ -20,7 +20,14 @@ from .workflow import TransitionError
 router = Router(tags=["监督预警"])
 
 VIEWERS = module_by_slug("monitoring")
-ACTION_ERRORS = {**ERRORS, 409: Error}
+# A JSON body that does not parse is a 400; a step the alert's status does not allow, a 409.
+BODY_ERRORS = {400: Error, **ERRORS}
+ACTION_ERRORS = {**BODY_ERRORS, 409: Error}
+# At least one character that is not white space: a reason of blanks is no reason.
+NOT_BLANK = r"\S"
+# Alert ids are 64-bit keys: a larger number names no alert, and the database would refuse it.
+MAX_ID = 2**63 - 1
+AlertId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _viewer(request):
@@ -66,7 +73,7 @@ class AlertFilters(Schema):
     date_from: IsoDate | None = Field(None, description="首次发现日期不早于（含）")
     date_to: IsoDate | None = Field(None, description="首次发现日期不晚于（含）")
     current: bool = Field(True, description="true（默认）：仅最近一次运行仍发现的预警；false：含已不再触发的")
-    after: int | None = Field(None, ge=1, description="游标：上一页返回的 next；省略则从第一页开始")
+    after: int | None = Field(None, ge=1, le=MAX_ID, description="游标：上一页返回的 next；省略则从第一页开始")
     limit: int = limit_field()
 
 
@@ -208,7 +215,7 @@ def _detail(request, user, pk: int) -> dict:
 @router.get("/alerts/{int:alert_id}", response={200: AlertDetailOut, **ERRORS}, summary="预警详情",
             description="预警及其规则的法律依据、触发事实、执法行为的相对人、处理记录、评论和相对人的其他记录。"
                         "不在数据范围内的编号返回 404。")
-def get_alert(request, alert_id: int = Path(..., ge=1)):
+def get_alert(request, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     return _detail(request, _viewer(request), alert_id)
 
 
@@ -232,7 +239,7 @@ class NoteIn(Schema):
 
 
 class DismissIn(Schema):
-    reason: str = Field(..., max_length=2000, description="排除理由（必填）")
+    reason: str = Field(..., max_length=2000, pattern=NOT_BLANK, description="排除理由（必填）")
 
 
 class AssignIn(Schema):
@@ -240,7 +247,7 @@ class AssignIn(Schema):
 
 
 class CommentIn(Schema):
-    text: str = Field(..., min_length=1, max_length=4000)
+    text: str = Field(..., max_length=4000, pattern=NOT_BLANK)
 
 
 def _assignee(username: str | None):
@@ -248,8 +255,8 @@ def _assignee(username: str | None):
         return None
     found = selectors.assignee_choices().filter(username=username).first()
     if found is None:
-        raise ApiError(422, "承办人应为在职的监督机构人员 (the assignee must be an active supervisor)",
-                       code="invalid")
+        # The name is well formed; no supervisor bears it.
+        raise ApiError(404, "没有这名在职的监督机构人员 (no active supervisor by that username)")
     return found
 
 
@@ -258,7 +265,7 @@ HANDLING = ("只有监督机构人员可以处理（403）；状态不允许该�
 
 @router.post("/alerts/{int:alert_id}/acknowledge", response={200: AlertDetailOut, **ACTION_ERRORS},
              summary="确认预警", description="待处理 → 已确认。" + HANDLING)
-def acknowledge_alert(request, body: NoteIn, alert_id: int = Path(..., ge=1)):
+def acknowledge_alert(request, body: NoteIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     return _act(request, alert_id,
                 lambda user: services.alert_acknowledge(user=user, alert_id=alert_id, note=body.note))
 
@@ -266,38 +273,47 @@ def acknowledge_alert(request, body: NoteIn, alert_id: int = Path(..., ge=1)):
 @router.post("/alerts/{int:alert_id}/dismiss", response={200: AlertDetailOut, **ACTION_ERRORS},
              summary="排除预警", description="待处理或已确认 → 已排除，须填写理由；数据不变时重新运行规则不会再次预警。"
                                               + HANDLING)
-def dismiss_alert(request, body: DismissIn, alert_id: int = Path(..., ge=1)):
+def dismiss_alert(request, body: DismissIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     return _act(request, alert_id,
                 lambda user: services.alert_dismiss(user=user, alert_id=alert_id, reason=body.reason))
 
 
 @router.post("/alerts/{int:alert_id}/assign", response={200: AlertDetailOut, **ACTION_ERRORS},
-             summary="指派承办人", description="把预警交给一名监督机构人员，或取消指派。" + HANDLING)
-def assign_alert(request, body: AssignIn, alert_id: int = Path(..., ge=1)):
+             summary="指派承办人", description="把预警交给一名监督机构人员，或取消指派；没有这名在职监督机构人员时返回 404。"
+                                                + HANDLING)
+def assign_alert(request, body: AssignIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     return _act(request, alert_id, lambda user: services.alert_assign(
         user=user, alert_id=alert_id, assignee=_assignee(body.assignee)))
 
 
 @router.post("/alerts/{int:alert_id}/to-clue", response={200: AlertDetailOut, **ACTION_ERRORS},
              summary="转为问题线索", description="待处理或已确认 → 已转线索。" + HANDLING)
-def alert_to_clue(request, body: NoteIn, alert_id: int = Path(..., ge=1)):
+def alert_to_clue(request, body: NoteIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     return _act(request, alert_id,
                 lambda user: services.alert_to_clue(user=user, alert_id=alert_id, note=body.note))
 
 
 @router.post("/alerts/{int:alert_id}/comments", response={200: AlertDetailOut, **ACTION_ERRORS},
              summary="评论预警", description="能看到预警的人都可以评论（执法部门在此说明情况）。")
-def comment_alert(request, body: CommentIn, alert_id: int = Path(..., ge=1)):
+def comment_alert(request, body: CommentIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     return _act(request, alert_id,
                 lambda user: services.alert_comment(user=user, alert_id=alert_id, text=body.text))
 
 
-class BulkIn(Schema):
-    action: Literal["acknowledge", "dismiss", "assign", "to_clue"]
-    ids: list[int] = Field(..., min_length=1, max_length=500, description="预警编号，至多 500 个")
-    reason: str = Field("", max_length=2000, description="排除理由（action 为 dismiss 时必填）")
-    assignee: str | None = Field(None, max_length=150, description="承办人用户名（action 为 assign 时）")
-    note: str = Field("", max_length=2000)
+class BulkIds(Schema):
+    ids: list[AlertId] = Field(..., min_length=1, max_length=500, description="预警编号，至多 500 个")
+
+
+class BulkNoteIn(BulkIds):
+    note: str = Field("", max_length=2000, description="说明（可空）")
+
+
+class BulkDismissIn(BulkIds):
+    reason: str = Field(..., max_length=2000, pattern=NOT_BLANK, description="排除理由（必填）")
+
+
+class BulkAssignIn(BulkIds):
+    assignee: str | None = Field(..., max_length=150, description="承办人用户名（监督机构人员）；null 取消指派")
 
 
 class BulkOut(Schema):
@@ -305,19 +321,41 @@ class BulkOut(Schema):
     skipped: int = Field(..., description="因状态不允许或不在数据范围内而跳过")
 
 
-@router.post("/alerts/bulk", response={200: BulkOut, **ERRORS}, summary="批量处理预警",
-             description="对多条预警执行同一操作，在一个事务中完成；不在数据范围内或状态不允许的预警跳过并计数。")
-def bulk_alerts(request, body: BulkIn):
+BULK = "对多条预警执行同一操作，在一个事务中完成；不在数据范围内或状态不允许的预警跳过并计数。"
+
+
+def _bulk(request, call) -> dict:
     user = _viewer(request)
-    calls = {
-        "acknowledge": lambda: services.alert_bulk_acknowledge(user=user, alert_ids=body.ids, note=body.note),
-        "dismiss": lambda: services.alert_bulk_dismiss(user=user, alert_ids=body.ids, reason=body.reason),
-        "assign": lambda: services.alert_bulk_assign(user=user, alert_ids=body.ids,
-                                                     assignee=_assignee(body.assignee)),
-        "to_clue": lambda: services.alert_bulk_to_clue(user=user, alert_ids=body.ids, note=body.note),
-    }
     try:
-        done, skipped = calls[body.action]()
+        done, skipped = call(user)
     except ValidationError as exc:
         raise ApiError(422, exc.messages[0], code="invalid") from exc
     return {"done": done, "skipped": skipped}
+
+
+@router.post("/alerts/bulk/acknowledge", response={200: BulkOut, **BODY_ERRORS}, summary="批量确认预警",
+             description=BULK)
+def bulk_acknowledge(request, body: BulkNoteIn):
+    return _bulk(request, lambda user: services.alert_bulk_acknowledge(user=user, alert_ids=body.ids,
+                                                                       note=body.note))
+
+
+@router.post("/alerts/bulk/dismiss", response={200: BulkOut, **BODY_ERRORS}, summary="批量排除预警",
+             description=BULK + "须填写排除理由。")
+def bulk_dismiss(request, body: BulkDismissIn):
+    return _bulk(request, lambda user: services.alert_bulk_dismiss(user=user, alert_ids=body.ids,
+                                                                   reason=body.reason))
+
+
+@router.post("/alerts/bulk/assign", response={200: BulkOut, **BODY_ERRORS}, summary="批量指派承办人",
+             description=BULK + "承办人不存在或不是在职的监督机构人员时返回 404。")
+def bulk_assign(request, body: BulkAssignIn):
+    return _bulk(request, lambda user: services.alert_bulk_assign(
+        user=user, alert_ids=body.ids, assignee=_assignee(body.assignee)))
+
+
+@router.post("/alerts/bulk/to-clue", response={200: BulkOut, **BODY_ERRORS}, summary="批量转为问题线索",
+             description=BULK)
+def bulk_to_clue(request, body: BulkNoteIn):
+    return _bulk(request, lambda user: services.alert_bulk_to_clue(user=user, alert_ids=body.ids,
+                                                                   note=body.note))

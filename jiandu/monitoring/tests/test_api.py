@@ -139,7 +139,7 @@ def test_liaison_sees_its_own_alerts_and_404_for_others(api, world):
     own = world.alerts["A1"].pk
     assert liaison.post(f"/alerts/{own}/comments", {"text": "已补录"}).status_code == 200
     error(liaison.post(f"/alerts/{own}/dismiss", {"reason": "不服"}), 403, "forbidden")
-    error(liaison.post("/alerts/bulk", {"action": "acknowledge", "ids": [own]}), 403, "forbidden")
+    error(liaison.post("/alerts/bulk/acknowledge", {"ids": [own]}), 403, "forbidden")
     assert AlertComment.objects.filter(alert_id=own).count() == 1
 
 
@@ -156,7 +156,7 @@ def test_anonymous_is_401(client, world):
 def test_dismiss_needs_a_reason_then_stays_dismissed(api, world):
     sup = api()
     pk = world.alerts["A1"].pk
-    error(sup.post(f"/alerts/{pk}/dismiss", {"reason": "  "}), 422, "invalid")
+    error(sup.post(f"/alerts/{pk}/dismiss", {"reason": "  "}), 422, "validation_error")
     error(sup.post(f"/alerts/{pk}/dismiss", {}), 422, "validation_error")
     body = sup.post(f"/alerts/{pk}/dismiss", {"reason": "已补正"}).json()
     assert (body["status"], body["dismiss_reason"]) == ("dismissed", "已补正")
@@ -174,7 +174,7 @@ def test_acknowledge_assign_and_to_clue(api, world):
     assert sup.post(f"/alerts/{pk}/assign", {"assignee": other.user.username}).json()["assignee"] == \
         other.user.username
     liaison = api(Role.LIAISON, agency=world.a)
-    error(sup.post(f"/alerts/{pk}/assign", {"assignee": liaison.user.username}), 422, "invalid")
+    error(sup.post(f"/alerts/{pk}/assign", {"assignee": liaison.user.username}), 404, "not_found")
     assert sup.post(f"/alerts/{pk}/assign", {"assignee": None}).json()["assignee"] is None
     assert sup.post(f"/alerts/{pk}/to-clue", {}).json()["status"] == "clue"
     error(sup.get("/alerts/999999"), 404, "not_found")
@@ -183,12 +183,26 @@ def test_acknowledge_assign_and_to_clue(api, world):
 def test_bulk(api, world):
     street = api(Role.STREET_SUPERVISOR, region_code=STREET)
     pks = [world.alerts[k].pk for k in ("S1", "A1")]
-    error(street.post("/alerts/bulk", {"action": "dismiss", "ids": pks}), 422, "invalid")
-    assert street.post("/alerts/bulk", {"action": "dismiss", "ids": pks, "reason": "统一排除"}).json() == \
+    error(street.post("/alerts/bulk/dismiss", {"ids": pks}), 422, "validation_error")
+    error(street.post("/alerts/bulk/dismiss", {"ids": pks, "reason": " "}), 422, "validation_error")
+    assert street.post("/alerts/bulk/dismiss", {"ids": pks, "reason": "统一排除"}).json() == \
         {"done": 1, "skipped": 1}
     assert dict(Alert.objects.filter(pk__in=pks).values_list("record_id", "status")) == \
         {"S1": "dismissed", "A1": "open"}
+    sup, other = api(), api()
+    assert sup.post("/alerts/bulk/acknowledge", {"ids": pks}).json() == {"done": 1, "skipped": 1}
+    assert sup.post("/alerts/bulk/assign", {"ids": pks, "assignee": other.user.username}).json() == \
+        {"done": 1, "skipped": 1}
+    assert Alert.objects.get(pk=pks[1]).assignee == other.user
+    error(sup.post("/alerts/bulk/assign", {"ids": pks, "assignee": "nobody"}), 404, "not_found")
+    assert sup.post("/alerts/bulk/to-clue", {"ids": pks}).json() == {"done": 1, "skipped": 1}
+    assert Alert.objects.get(pk=pks[1]).status == "clue"
+    error(sup.post("/alerts/bulk/acknowledge", {"ids": []}), 422, "validation_error")
+    error(sup.post("/alerts/bulk/delete", {"ids": pks}), 404, "not_found")
+
+
+def test_a_body_that_does_not_parse_is_400(api, world):
     sup = api()
-    assert sup.post("/alerts/bulk", {"action": "acknowledge", "ids": pks}).json() == {"done": 1, "skipped": 1}
-    error(sup.post("/alerts/bulk", {"action": "delete", "ids": pks}), 422, "validation_error")
-    error(sup.post("/alerts/bulk", {"action": "acknowledge", "ids": []}), 422, "validation_error")
+    response = sup.client.post(f"/api/v1/alerts/{world.alerts['A1'].pk}/dismiss", "\x00",
+                               content_type="application/json", **sup.headers)
+    error(response, 400, "bad_request")
