@@ -158,7 +158,7 @@ def _merge(run: RuleRun, rules: list[Rule]) -> Merge:
     last_seen = f"CASE monitoring_alert.rule {last_seen} ELSE first_seen_run_id END" if last_seen \
         else "first_seen_run_id"
     merge = Merge()
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, dialect.bulk_writes(cursor):
         # The alerts that change, found in one pass each: current ones of these rules that no
         # longer fire (gone), and earlier ones that fire again (back).
         for statement in dialect.temp_table(CHANGES, "id bigint PRIMARY KEY, back smallint NOT NULL"):

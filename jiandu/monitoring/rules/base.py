@@ -123,6 +123,19 @@ def on_record(row: dict, facts: dict, text: str) -> Candidate:
                      party=row["party_key"], facts=facts, text=text)
 
 
+class Labels(dict):
+    """Labels in the active language, each looked up once per run rather than once per finding
+    (a gettext call each, a second or so over a first run at a million records)."""
+
+    def __init__(self, lookup: Callable[[object], object]):
+        super().__init__()
+        self.lookup = lookup
+
+    def __missing__(self, key):
+        value = self[key] = str(self.lookup(key))
+        return value
+
+
 def yuan(fen) -> str:
     return f"{format_yuan(from_fen(int(fen)))} 元"
 

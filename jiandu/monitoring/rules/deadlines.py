@@ -7,7 +7,7 @@ import datetime as dt
 from jiandu.core.calendar import UnknownCalendarYear, known_years
 from jiandu.records.choices import Measure
 
-from .base import Context, day, flag, on_record, rule
+from .base import Context, Labels, day, flag, on_record, rule
 from .sql import as_date
 
 RECORD = "r.ext_id, r.agency_code, r.party_key"
@@ -139,6 +139,7 @@ def compulsory_duration(ctx: Context):
           AND r.action_on IS NOT NULL
           AND {sq.days(end, 'r.action_on')} > CASE WHEN r.measure_extended THEN 60 ELSE 30 END
     """
+    measures = Labels(lambda v: Measure(v).label)
     for row in ctx.rows(sql, [as_of]):
         start, stop = as_date(row["action_on"]), as_date(row["measure_end_on"])
         extended = flag(row["measure_extended"])
@@ -146,7 +147,7 @@ def compulsory_duration(ctx: Context):
                  "measure_extended": extended}
         days = 60 if extended else 30
         limit = f"{days} 日（已依法延长）" if extended else f"{days} 日"
-        label = Measure(row["measure"]).label
+        label = measures[row["measure"]]
         if stop is not None:
             text = f"{label}自 {start} 至 {stop}，共 {(stop - start).days} 日，超过 {limit}"
         else:

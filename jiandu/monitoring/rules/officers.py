@@ -6,7 +6,7 @@ from itertools import groupby
 
 from jiandu.org.choices import CertificateStatus
 
-from .base import Context, day, flag, on_record, rule
+from .base import Context, Labels, day, flag, on_record, rule
 
 RECORD = "r.ext_id, r.agency_code, r.party_key"
 
@@ -63,6 +63,7 @@ def _links(ctx: Context, problem: str):
     explanation="列明的执法人员执法证未登记、属于其他执法主体，或在行为日期不在有效状态",
 )
 def officer_certificate(ctx: Context):
+    statuses = Labels(lambda v: CertificateStatus(v).label if v else "")
     for _, group in groupby(_links(ctx, "certificate_problem"), key=lambda row: row["ext_id"]):
         group = list(group)
         officers, texts, seen = [], [], set()
@@ -78,7 +79,7 @@ def officer_certificate(ctx: Context):
                              status_since=day(row["status_since"]))
             officers.append(entry)
             values = {**entry, "act_on": day(row["act_on"]), "officer_agency": row["officer_agency"],
-                      "status_label": CertificateStatus(row["status"]).label if row["status"] else ""}
+                      "status_label": statuses[row["status"]]}
             texts.extend(PROBLEMS[p].format(**values) for p in problems)
         yield on_record(group[0], {"act_on": day(group[0]["act_on"]), "officers": officers},
                         "；".join(texts))

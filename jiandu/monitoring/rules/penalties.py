@@ -8,7 +8,7 @@ from jiandu.powers.choices import DiscretionLevel
 from jiandu.records.choices import PENALTY_BITS, Harm, PartyType, mask_to_penalties
 from jiandu.records.selectors import penalty_labels
 
-from .base import Context, day, flag, on_record, rule, yuan
+from .base import Context, Labels, day, flag, on_record, rule, yuan
 
 RECORD = "r.ext_id, r.agency_code, r.party_key"
 
@@ -56,6 +56,7 @@ def no_penalty_list(ctx: Context):
                 AND {sq.days('r.decided_on', 'e.decided_on')} <= i.first_offense_window_days))
         ORDER BY r.ext_id, i.code
     """
+    harm, given = Labels(lambda v: Harm(v).label), Labels(penalty_labels)
     for _, group in groupby(ctx.rows(sql), key=lambda row: row["ext_id"]):
         group = list(group)
         row = group[0]
@@ -65,7 +66,7 @@ def no_penalty_list(ctx: Context):
         facts = {"decided_on": day(row["decided_on"]), "harm": row["harm"],
                  "corrected": None if row["corrected"] is None else flag(row["corrected"]),
                  "penalties": _penalties(row["penalty_mask"]), "items": items}
-        conditions = [f"危害后果{Harm(row['harm']).label}"]
+        conditions = [f"危害后果{harm[row['harm']]}"]
         if row["corrected"] is not None and flag(row["corrected"]):
             conditions.append("已及时改正")
         windows = [g["window_days"] for g in group if g["window_days"] is not None]
@@ -73,7 +74,7 @@ def no_penalty_list(ctx: Context):
             conditions.append(f"此前 {max(windows)} 日内无同类处罚")
         codes = "、".join(i["code"] for i in items)
         text = (f"适用不予处罚清单事项 {codes}（{'，'.join(conditions)}），"
-                f"于 {facts['decided_on']} 仍决定给予{penalty_labels(row['penalty_mask'])}")
+                f"于 {facts['decided_on']} 仍决定给予{given[row['penalty_mask']]}")
         yield on_record(row, facts, text)
 
 
@@ -92,10 +93,11 @@ def discretion_range(ctx: Context):
         WHERE {ctx.dialect.scan('r.kind')} = 'penalty' AND r.fine IS NOT NULL
           AND (r.fine < t.min_amount OR r.fine > t.max_amount)
     """
+    level = Labels(lambda v: DiscretionLevel(v).label)
     for row in ctx.rows(sql):
         facts = {"fine": row["fine"], "discretion": row["discretion"],
                  "min": row["min_amount"], "max": row["max_amount"]}
-        text = (f"罚款 {yuan(row['fine'])}，适用“{DiscretionLevel(row['discretion']).label}”档次"
+        text = (f"罚款 {yuan(row['fine'])}，适用“{level[row['discretion']]}”档次"
                 f"（{yuan(row['min_amount'])} 至 {yuan(row['max_amount'])}）")
         yield on_record(row, facts, text)
 
@@ -138,6 +140,7 @@ def hearing_notice(ctx: Context):
         WHERE {ctx.dialect.scan('r.kind')} = 'penalty' AND NOT r.hearing_notified
           AND (r.fine >= {threshold} OR (r.penalty_mask & {HEARING_MASK}) <> 0)
     """
+    given = Labels(penalty_labels)
     for row in ctx.rows(sql):
         heavy = [p for p in _penalties(row["penalty_mask"]) if p in HEARING_PENALTIES]
         facts = {"party_type": row["party_type"], "business": flag(row["business"]),
@@ -146,7 +149,7 @@ def hearing_notice(ctx: Context):
         if row["fine"] is not None and row["fine"] >= row["threshold"]:
             parts.append(f"罚款 {yuan(row['fine'])}，达到听证标准 {yuan(row['threshold'])}")
         if heavy:
-            parts.append(f"处罚种类含{penalty_labels(sum(PENALTY_BITS[p] for p in heavy))}")
+            parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in heavy)]}")
         yield on_record(row, facts, "；".join(parts) + "，未告知听证权利")
 
 
@@ -166,13 +169,14 @@ def summary_procedure(ctx: Context):
                OR r.fine > CASE WHEN r.party_type = 'person' THEN {SUMMARY_LIMIT[PartyType.PERSON]}
                                 ELSE {SUMMARY_LIMIT[PartyType.ORGANIZATION]} END)
     """
+    given = Labels(penalty_labels)
     for row in ctx.rows(sql):
         limit = SUMMARY_LIMIT[row["party_type"]]
         beyond = [p for p in _penalties(row["penalty_mask"]) if p not in ("warning", "fine")]
         facts = {"party_type": row["party_type"], "fine": row["fine"], "penalties_beyond": beyond}
         parts = []
         if beyond:
-            parts.append(f"处罚种类含{penalty_labels(sum(PENALTY_BITS[p] for p in beyond))}")
+            parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in beyond)]}")
         if row["fine"] is not None and row["fine"] > limit:
             parts.append(f"罚款 {yuan(row['fine'])}，超过 {yuan(limit)}")
         yield on_record(row, facts, "；".join(parts))
