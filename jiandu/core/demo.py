@@ -1,4 +1,4 @@
-"""The demo district: database, calendar, regions, a generated district imported, and demo accounts."""
+"""The demo district: regions, a generated district imported, its alerts, and demo accounts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from django.core.management import call_command
 
 from jiandu.accounts.services import demo_accounts_ensure
 from jiandu.core.calendar import calendar_table_refresh
+from jiandu.monitoring.services import rule_run_execute
 from jiandu.org.services import region_bundled_path, region_load
+from jiandu.records.generator import AS_OF as GENERATED_UNTIL
 from jiandu.records.interchange.pipeline import Counts
 from jiandu.records.interchange.schema import KINDS
 from jiandu.records.services import interchange_import
@@ -31,6 +33,7 @@ class DemoResult:
     directory: Path
     regions: int
     imports: dict[str, Counts]
+    alerts: int
     # One per role, as demo_accounts_ensure returns them: username, password, role, two_factor.
     accounts: list[dict]
 
@@ -69,7 +72,15 @@ def demo_load(*, records: int, directory: str | Path, seed: int,
         step(f"导入{KINDS[kind].label} (importing {kind})")
         report = interchange_import(kind=kind, path=directory / f"{kind}.jsonl", source=DEMO_SOURCE)
         imports[kind] = report.counts
+    # A newcomer's alert pages and dashboard show what the rules find in the district. As of
+    # the day the generated data ends, so that they find the violations the generator planted,
+    # not deadlines that ran out since.
+    as_of = GENERATED_UNTIL
+    step(f"运行监督规则：基准日 {as_of}，年度 {as_of.year - 1} "
+         f"(running the supervision rules as of {as_of})")
+    run = rule_run_execute(as_of=as_of, year=as_of.year - 1, progress=step)
     # After the import: the supervisor and the liaison belong to agencies the import brings.
     step("设置演示账户 (setting up the demo accounts)")
     accounts = demo_accounts_ensure()
-    return DemoResult(directory=directory, regions=regions, imports=imports, accounts=accounts)
+    return DemoResult(directory=directory, regions=regions, imports=imports,
+                      alerts=sum(run.counts.values()), accounts=accounts)

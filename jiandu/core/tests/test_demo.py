@@ -12,6 +12,7 @@ from jiandu.accounts.models import User
 from jiandu.accounts.services import DEMO_PASSWORD
 from jiandu.core.demo import DemoRefused, demo_load
 from jiandu.core.management.commands.demo import account_table
+from jiandu.monitoring.models import Alert
 from jiandu.org.models import Region
 from jiandu.records.models import Record
 
@@ -24,6 +25,8 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
     assert all(c.rejected == 0 for c in first.imports.values())
     assert all((tmp_path / "demo" / f"{kind}.jsonl").exists() for kind in first.imports)
     assert Record.objects.count() == 300
+    # The generator plants violations of every rule: the demo shows alerts from the start.
+    assert first.alerts == Alert.objects.count() > 0
     assert [a["username"] for a in first.accounts] == ["admin", "supervisor", "street", "liaison",
                                                        "leader"]
     assert {a["password"] for a in first.accounts} == {DEMO_PASSWORD}
@@ -49,6 +52,7 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
         assert ("jiandu otp_code " + username in line) == (username in ("admin", "supervisor"))
     assert "jiandu otp_code 用户名" in out and "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in out
     assert Record.objects.count() == 300
+    assert f"监督预警 alerts: {first.alerts} 条" in out
     again = authenticate(username="admin", password=DEMO_PASSWORD)
     assert again is not None and again.is_superuser
 

@@ -33,9 +33,9 @@ def account_table(accounts: list[dict]) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = ("迁移数据库、载入行政区划、生成并导入演示辖区，为每个角色创建演示账户；可重复运行 "
-            "(migrate, load regions, generate and import a demo district, create one demo account "
-            "per role; safe to run again)")
+    help = ("迁移数据库、载入行政区划、生成并导入演示辖区、运行监督规则，为每个角色创建演示账户；"
+            "可重复运行 (migrate, load regions, generate and import a demo district, run the "
+            "supervision rules, create one demo account per role; safe to run again)")
 
     def add_arguments(self, parser):
         parser.add_argument("--records", type=int, default=20000,
@@ -61,6 +61,7 @@ class Command(BaseCommand):
         for kind, c in result.imports.items():
             out(f"  {KINDS[kind].label} {kind}: 共 {c.rows} 行，新增 {c.created}，更新 {c.replaced}，"
                 f"未变化 {c.unchanged}，拒收 {c.rejected}")
+        out(f"  监督预警 alerts: {result.alerts} 条")
         rejected = sum(c.rejected for c in result.imports.values())
         if rejected:
             out(self.style.WARNING(f"  有 {rejected} 行被拒收，详见 数据管理 › 导入批次 "
