@@ -22,6 +22,7 @@ from jiandu.ledger.storage import (
     shard_for_year,
     tree_root,
 )
+from tests.conftest import staff_client_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +196,28 @@ def test_proofs_outside_the_log_are_refused():
     with pytest.raises(ProofError, match="旧树不能大于新树"):
         consistency_proof_for(shard, 8, 4)
     assert ledger_append_many(items=[]) == []
+
+
+def test_admin_pages_show_the_log_and_allow_no_change(staff_client):
+    from django.urls import reverse
+
+    from jiandu.ledger.models import Checkpoint, Cosignature
+
+    entry = ledger_append(kind="record", key="R9", content={"id": "R9"}, year=2025)
+    checkpoint = Checkpoint.objects.create(shard=entry.shard, size=1, root=entry.shard.root,
+                                           note="test.jiandu/ledger/2025\n1\nAA==\n\n— x AA==\n")
+    Cosignature.objects.create(checkpoint=checkpoint, witness_name="港城公证处", key_id="01020304",
+                               signature="AA==", timestamp=1)
+    client = staff_client("admin", superuser=True)
+    for name, obj in (("shard", entry.shard), ("entry", entry), ("checkpoint", checkpoint),
+                      ("treehead", TreeHead.objects.get(shard=entry.shard))):
+        listing = client.get(reverse(f"admin:ledger_{name}_changelist"))
+        assert listing.status_code == 200, name
+        page = client.get(reverse(f"admin:ledger_{name}_change", args=[obj.pk]))
+        assert page.status_code == 200, name
+        assert b'name="_save"' not in page.content
+        assert client.get(reverse(f"admin:ledger_{name}_add")).status_code == 403
+    page = client.get(reverse("admin:ledger_entry_change", args=[entry.pk]))
+    assert bytes(entry.leaf_hash).hex().encode() in page.content
+    assert "港城公证处" in client.get(
+        reverse("admin:ledger_checkpoint_change", args=[checkpoint.pk])).content.decode()
