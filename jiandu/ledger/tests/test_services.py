@@ -181,3 +181,26 @@ def test_checkpoints_are_timestamped_when_a_tsa_is_configured(ledger_settings, t
     (later,) = checkpoint_publish()
     later.refresh_from_db()
     assert later.tsa_token is None and later.note
+
+
+def test_ledger_commands_checkpoint_witness_and_keys(load_samples, witness_server, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    load_samples(kinds=("agencies",))
+    with transaction.atomic():
+        ledger_reference_append(kind="agencies", rows=[({"code": "A9", "name": "新增"}, 1)])
+    out = StringIO()
+    call_command("ledger", "checkpoint", "--force", stdout=out)
+    assert "\u2014 test.jiandu/ledger " in out.getvalue()
+    out = StringIO()
+    call_command("ledger", "witness", stdout=out)
+    assert "notary.test: 已联署" in out.getvalue()
+    latest = Checkpoint.objects.order_by("-size").first()
+    assert Cosignature.objects.filter(checkpoint=latest, witness_name="notary.test").exists()
+    out = StringIO()
+    call_command("ledger", "keys", stdout=out)
+    assert log_signer().verifier_key() in out.getvalue()
+    assert witness_server.verifier_key() in out.getvalue()
