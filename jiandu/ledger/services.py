@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiandu.core.crypto import DecryptionError, decrypt_text, keyed_hash
+from jiandu.records.interchange.schema import KINDS
 
 from . import keys, note
 from .merkle import CompactRange, Hasher
@@ -83,10 +84,7 @@ def ledger_reference_append(*, kind: str, rows: list[tuple[dict, int]]) -> None:
     """One entry per new version of a reference row (agency, officer, power, four-list item)."""
     if not rows:
         return
-    entry_kind = REFERENCE_KINDS[kind]
-    from jiandu.records.interchange.schema import KINDS
-
-    key_field = KINDS[kind].key
+    entry_kind, key_field = REFERENCE_KINDS[kind], KINDS[kind].key
     ledger_append_many(items=[
         LedgerItem(entry_kind, row[key_field], reference_ledger_content(kind, row, version=version))
         for row, version in rows])
@@ -119,11 +117,13 @@ def ledger_import_run_append(*, run, path: str | Path) -> None:
         "started_at": run.started_at.isoformat() if run.started_at else None,
     }
     ledger_append(kind=IMPORT_RUN, key=str(run.pk), content=content)
-    transaction.on_commit(lambda: checkpoint_publish(force=True))
+    # robust: the rows are committed by then, and a signing problem must not fail the import;
+    # it is logged and the next checkpoint covers these entries.
+    transaction.on_commit(lambda: checkpoint_publish(force=True), robust=True)
 
 
 def _checkpoint_on_commit() -> None:
-    transaction.on_commit(checkpoint_publish)
+    transaction.on_commit(checkpoint_publish, robust=True)
 
 
 # ------------------------------------------------------------------ the log's key
@@ -196,7 +196,7 @@ def checkpoint_timestamp(*, checkpoint: Checkpoint) -> bool:
     try:
         cert = tsa.load_certificate(Path(settings.JIANDU_TSA_CERT).read_bytes())
         stamp = tsa.request_timestamp(settings.JIANDU_TSA_URL, body, tsa_cert=cert)
-    except Exception:  # any network or TSA error: logged, the next checkpoint tries again
+    except Exception:  # any network or TSA error: logged; the next checkpoint gets its own stamp
         log.exception("RFC 3161 时间戳获取失败 (timestamp request failed) for checkpoint %s",
                       checkpoint.pk)
         return False
