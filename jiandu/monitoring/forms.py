@@ -8,9 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from jiandu.core.forms import ANY, FilterForm, date_input
 from jiandu.org.selectors import agency_choices
 
-from .choices import AlertStatus
+from .choices import ACTIVE_STATUSES, AlertStatus
 from .rules import all_rules
 from .selectors import assignee_choices, street_choices
+
+# The status filter's value for the alerts still waiting for someone (open or acknowledged).
+ACTIVE = "active"
 
 
 class AlertFilterForm(FilterForm):
@@ -19,7 +22,8 @@ class AlertFilterForm(FilterForm):
     rule = forms.ChoiceField(label=_("规则"), required=False)
     agency = forms.ChoiceField(label=_("执法主体"), required=False)
     region = forms.ChoiceField(label=_("街道"), required=False)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[ANY, *AlertStatus.choices])
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[ANY, (ACTIVE, _("未办结（待处理或已确认）")), *AlertStatus.choices])
     date_from = forms.DateField(label=_("发现日期自"), required=False, widget=date_input())
     date_to = forms.DateField(label=_("至"), required=False, widget=date_input())
     party = forms.CharField(label=_("相对人证件号码"), required=False, max_length=18)
@@ -30,6 +34,10 @@ class AlertFilterForm(FilterForm):
         self.fields["agency"].choices = [ANY, *agency_choices(user)]
         self.fields["region"].choices = [ANY, *street_choices(user)]
         self.fields["party"].widget.attrs["placeholder"] = _("完整的统一社会信用代码或身份证号")
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        return [str(s) for s in ACTIVE_STATUSES] if status == ACTIVE else status
 
     def clean_party(self):
         from jiandu.core.validators import is_id_number, is_uscc

@@ -9,6 +9,8 @@
   }
   var data = JSON.parse(source.textContent);
   var listUrl = link.getAttribute("data-url");
+  var label = { active: link.getAttribute("data-active"), handled: link.getAttribute("data-handled"),
+                unit: link.getAttribute("data-unit") };
   var font = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
   var statusColours = { open: "#a3161c", acknowledged: "#d08a1f", dismissed: "#5b6472",
                         clue: "#163a66", resolved: "#2f8f5b" };
@@ -38,7 +40,7 @@
 
   var statuses = data.statuses.filter(function (s) { return s.n > 0; });
   draw("chart-alert-status", {
-    tooltip: { trigger: "item", formatter: "{b}：{c} 条（{d}%）" },
+    tooltip: { trigger: "item", formatter: "{b}：{c} " + label.unit + "（{d}%）" },
     legend: { type: "scroll", bottom: 0 },
     series: [{
       type: "pie", radius: ["32%", "58%"], center: ["50%", "45%"], percentPrecision: 1,
@@ -62,9 +64,9 @@
       axisLabel: { width: narrow() ? 120 : 200, overflow: "truncate" }
     },
     series: [
-      { type: "bar", name: "未办结", stack: "n", barMaxWidth: 18, itemStyle: { color: "#a3161c" },
+      { type: "bar", name: label.active, stack: "n", barMaxWidth: 18, itemStyle: { color: "#a3161c" },
         data: rules.map(function (r) { return r.active; }) },
-      { type: "bar", name: "已处理", stack: "n", barMaxWidth: 18, itemStyle: { color: "#9aa5b4" },
+      { type: "bar", name: label.handled, stack: "n", barMaxWidth: 18, itemStyle: { color: "#9aa5b4" },
         label: { show: true, position: "right", formatter: function (p) { return rules[p.dataIndex].total; } },
         data: rules.map(function (r) { return r.total - r.active; }) }
     ]
@@ -82,9 +84,9 @@
       axisLabel: { width: narrow() ? 120 : 240, overflow: "truncate" }
     },
     series: [
-      { type: "bar", name: "未办结", stack: "n", barMaxWidth: 18, itemStyle: { color: "#a3161c" },
+      { type: "bar", name: label.active, stack: "n", barMaxWidth: 18, itemStyle: { color: "#a3161c" },
         data: agencies.map(function (r) { return r.active; }) },
-      { type: "bar", name: "已处理", stack: "n", barMaxWidth: 18, itemStyle: { color: "#9aa5b4" },
+      { type: "bar", name: label.handled, stack: "n", barMaxWidth: 18, itemStyle: { color: "#9aa5b4" },
         label: { show: true, position: "right", formatter: function (p) { return agencies[p.dataIndex].total; } },
         data: agencies.map(function (r) { return r.total - r.active; }) }
     ]
