@@ -73,21 +73,25 @@ def _scratch_env(tmp: Path) -> dict:
 
 
 def _scope(db: Path) -> dict:
-    """The liaison's agency and its records, and a record of another agency, from the database."""
+    """What the liaison may see, read straight from the database: the records of their agency and
+    of the organisations it entrusts; and a record of another agency, which they may not."""
     with sqlite3.connect(db) as con:
         agency, name = con.execute(
             "SELECT a.code, a.name FROM accounts_user u JOIN org_agency a ON a.code = u.agency_code "
             "WHERE u.username = 'liaison'").fetchone()
+        scope = "(SELECT code FROM org_agency WHERE code = ? OR parent_code = ?)"
+        names = [r[0] for r in con.execute(f"SELECT name FROM org_agency WHERE code IN {scope}",
+                                           [agency, agency])]
         own = [r[0] for r in con.execute(
-            "SELECT ext_id FROM records_record WHERE agency_code = ? ORDER BY ext_id", [agency])]
-        foreign, foreign_agency, foreign_name = con.execute(
-            "SELECT r.ext_id, a.code, a.name FROM records_record r JOIN org_agency a "
-            "ON a.code = r.agency_code WHERE r.agency_code <> ? ORDER BY r.ext_id LIMIT 1",
-            [agency]).fetchone()
+            f"SELECT ext_id FROM records_record WHERE agency_code IN {scope} ORDER BY ext_id",
+            [agency, agency])]
+        foreign, foreign_name = con.execute(
+            f"SELECT r.ext_id, a.name FROM records_record r JOIN org_agency a "
+            f"ON a.code = r.agency_code WHERE r.agency_code NOT IN {scope} ORDER BY r.ext_id LIMIT 1",
+            [agency, agency]).fetchone()
     assert own, "the liaison's agency has no records: the scope test would prove nothing"
-    return {"liaison": "liaison", "agency": agency, "agency_name": name, "own_ids": own,
-            "foreign_id": foreign, "foreign_agency": foreign_agency,
-            "foreign_agency_name": foreign_name}
+    return {"liaison": "liaison", "agency": agency, "agency_name": name, "agency_names": names,
+            "own_ids": own, "foreign_id": foreign, "foreign_agency_name": foreign_name}
 
 
 def _reverse_or_module(name: str, slug: str) -> str:
@@ -198,7 +202,7 @@ def test_staff_ui_in_chromium(tmp_path):
 
 
 def _check_export(scope: dict) -> None:
-    """The liaison's download is a workbook of exactly their agency's records."""
+    """The liaison's download is a workbook of exactly the records in their scope."""
     from openpyxl import load_workbook
 
     book = load_workbook(ARTIFACTS / "records-liaison.xlsx", read_only=True)
@@ -207,4 +211,4 @@ def _check_export(scope: dict) -> None:
     header = rows[0]
     assert header[:3] == ("记录编号", "执法类别", "执法主体")
     assert sorted(r[0] for r in rows[1:]) == sorted(scope["own_ids"])
-    assert {r[2] for r in rows[1:]} == {scope["agency_name"]}
+    assert {r[2] for r in rows[1:]} <= set(scope["agency_names"])

@@ -75,8 +75,9 @@ export function url(path) {
   return new URL(path, BASE_URL).href;
 }
 
-export async function screenshot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** The whole page; with `{ fullPage: false }` the first screen only, as in docs/screenshots/. */
+export async function screenshot(page, name, { fullPage = true } = {}) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /** The page is a real page of the site: Chinese title and heading, no error page. */

@@ -21,6 +21,7 @@ test('手机上首页和列表不横向溢出 (no horizontal overflow on a phone
     await assertSoundPage(page, path);
     assert.ok(await overflow(page) <= 1, `${path}: 横向溢出 (overflows by ${await overflow(page)} px)`);
     await screenshot(page, name);
+    await screenshot(page, `${name}-screen`, { fullPage: false });
   }
   // The menu opens from its button on a narrow screen and still fits.
   await page.locator('.nav-toggle').click();

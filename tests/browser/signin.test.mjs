@@ -38,5 +38,6 @@ test('监督员：密码 + 动态口令登录，进入首页 (supervisor: passwo
   // The dashboard's charts are drawn (ECharts renders into a canvas).
   await page.locator('main canvas').first().waitFor({ timeout: 10_000 });
   await screenshot(page, 'home');
+  await screenshot(page, 'home-screen', { fullPage: false });
   assert.deepEqual(page.problems, []);
 });
