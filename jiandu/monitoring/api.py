@@ -19,7 +19,7 @@ from .workflow import TransitionError
 
 router = Router(tags=["监督预警"])
 
-VIEWERS = module_by_slug("monitoring")
+MONITORING = module_by_slug("monitoring")
 # A JSON body that does not parse is a 400; a step the alert's status does not allow, a 409.
 BODY_ERRORS = {400: Error, **ERRORS}
 ACTION_ERRORS = {**BODY_ERRORS, 409: Error}
@@ -33,7 +33,7 @@ AlertId = Annotated[int, Field(ge=1, le=MAX_ID)]
 def _viewer(request):
     """The signed-in user if their role sees alerts (not officers: the navigation's rule)."""
     user = request.auth
-    if not VIEWERS.allows(user):
+    if not MONITORING.allows(user):
         raise ApiError(403, "您的角色不能查看监督预警 (your role may not read alerts)")
     return user
 

@@ -62,7 +62,7 @@ def walk(api: Api, limit: int, **params) -> list[dict]:
 
 def test_list_pages_by_keyset_newest_first(api, world, django_assert_max_num_queries):
     sup = api()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         response = sup.get("/alerts", limit=4)
     page = response.json()
     assert len(page["items"]) == 4 and page["next"] == str(page["items"][-1]["id"])
@@ -81,7 +81,7 @@ def test_list_query_count_is_flat(api, world, django_assert_max_num_queries):
         world.record(f"X{n}", agency=world.b, major=True, decided_on=D(2025, 7, 1))
     check()
     sup = api()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         assert len(sup.get("/alerts", limit=500).json()["items"]) == 46
 
 
