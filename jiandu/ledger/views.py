@@ -21,9 +21,11 @@ LEDGER_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.LEADER)
 def _qr_svg(data: bytes, url: str) -> tuple[str, bool]:
     """The receipt itself as a QR code when it fits, else the address that downloads it."""
     try:
-        return segno.make(data, error="l", micro=False).svg_inline(scale=2), True
+        qr, is_receipt = segno.make(data, error="l", micro=False), True
     except segno.DataOverflowError:
-        return segno.make(url, error="m").svg_inline(scale=4), False
+        qr, is_receipt = segno.make(url, error="m"), False
+    # No fixed size: the code scales to its box, which the template caps for phones.
+    return qr.svg_inline(omitsize=True, title=_("存证收据二维码")), is_receipt
 
 
 @require(*LEDGER_ROLES)
