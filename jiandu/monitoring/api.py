@@ -72,7 +72,8 @@ class AlertFilters(Schema):
                               description="相对人的完整统一社会信用代码或身份证号")
     date_from: IsoDate | None = Field(None, description="首次发现日期不早于（含）")
     date_to: IsoDate | None = Field(None, description="首次发现日期不晚于（含）")
-    current: bool = Field(True, description="true（默认）：仅最近一次运行仍发现的预警；false：含已不再触发的")
+    current: bool = Field(True, description="true（默认）：仅最近一次运行仍发现的预警；false：含已不再触发的"
+                                            "（status=resolved 时总是包含）")
     after: int | None = Field(None, ge=1, le=MAX_ID, description="游标：上一页返回的 next；省略则从第一页开始")
     limit: int = limit_field()
 
@@ -100,6 +101,9 @@ def list_alerts(request, filters: Query[AlertFilters]):
 
     user = _viewer(request)
     f = filters.model_dump(exclude={"after", "limit"}, exclude_none=True)
+    # An alert the engine resolved has stopped firing by definition: asking for that status asks
+    # for the history too, as on the page.
+    f["current"] = filters.current and filters.status != AlertStatus.RESOLVED
     qs = selectors.alerts_for(user, f)
     page = keyset_page(qs, key="id", descending=True, after=None if filters.after is None else str(filters.after),
                        size=filters.limit)

@@ -27,6 +27,8 @@ class AlertFilterForm(FilterForm):
     date_from = forms.DateField(label=_("发现日期自"), required=False, widget=date_input())
     date_to = forms.DateField(label=_("至"), required=False, widget=date_input())
     party = forms.CharField(label=_("相对人证件号码"), required=False, max_length=18)
+    history = forms.BooleanField(label=_("含已不再触发的预警"), required=False,
+                                 help_text=_("数据更正后规则不再发现的预警（含已消除的）"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +40,13 @@ class AlertFilterForm(FilterForm):
     def clean_status(self):
         status = self.cleaned_data["status"]
         return [str(s) for s in ACTIVE_STATUSES] if status == ACTIVE else status
+
+    def clean(self):
+        data = super().clean()
+        # Only the latest run's findings unless asked; an alert the engine resolved has stopped
+        # firing by definition, so asking for that status asks for the history too.
+        data["current"] = not (data.get("history") or data.get("status") == AlertStatus.RESOLVED)
+        return data
 
     def clean_party(self):
         from jiandu.core.validators import is_id_number, is_uscc

@@ -206,3 +206,17 @@ def test_a_body_that_does_not_parse_is_400(api, world):
     response = sup.client.post(f"/api/v1/alerts/{world.alerts['A1'].pk}/dismiss", "\x00",
                                content_type="application/json", **sup.headers)
     error(response, 400, "bad_request")
+
+
+def test_resolved_alerts_are_listed_when_asked(api, world):
+    from jiandu.monitoring import services
+    from jiandu.records.models import Record
+
+    sup = api()
+    services.alert_acknowledge(user=sup.user, alert_id=world.alerts["A1"].pk)
+    Record.objects.filter(ext_id="A1").update(legal_review_on="2025-06-01")
+    check()
+    assert "A1" not in {i["record"] for i in walk(sup, 500)}
+    resolved = walk(sup, 500, status="resolved")
+    assert [(i["record"], i["current"]) for i in resolved] == [("A1", False)]
+    assert "A1" in {i["record"] for i in walk(sup, 500, current="false")}

@@ -392,3 +392,21 @@ def test_home_alerts_follow_the_users_scope(staff_client, world):
     assert reverse("monitoring:alert", args=[world.alerts["A1"].pk]) not in body
     officer = staff_client(Role.OFFICER, world.b.code).get(reverse("home")).content.decode()
     assert "alerts-data" not in officer and 'id="dashboard-alerts"' not in officer
+
+
+def test_alerts_that_stopped_firing_are_shown_when_asked(staff_client, world):
+    from jiandu.monitoring import services
+    from jiandu.records.models import Record
+
+    client = staff_client(Role.SUPERVISOR)
+    services.alert_acknowledge(user=client.user, alert_id=world.alerts["A1"].pk)
+    # The department corrects the record: the next run no longer finds A1 and resolves it.
+    Record.objects.filter(ext_id="A1").update(legal_review_on=D(2025, 6, 1))
+    check()
+    assert Alert.objects.get(pk=world.alerts["A1"].pk).status == "resolved"
+    url = reverse("monitoring:alerts")
+    assert "A1" not in ids(client.get(url))
+    assert ids(client.get(url, {"status": "resolved"})) == {"A1"}
+    assert ids(client.get(url, {"history": "on", "agency": world.a.code})) == {"A1", "A2", "A3"}
+    page = client.get(url, {"status": "resolved"}).content.decode()
+    assert "已消除" in page and 'name="history"' in page
