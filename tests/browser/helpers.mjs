@@ -82,6 +82,8 @@ export async function screenshot(page, name, { fullPage = true } = {}) {
 
 /** The page is a real page of the site: Chinese title and heading, no error page. */
 export async function assertSoundPage(page, what) {
+  const lang = await page.evaluate(() => document.documentElement.lang);
+  assert.match(lang, /^zh/i, `${what}: 页面语言不是中文 (lang is ${lang})`);
   const title = await page.title();
   assert.match(title, CHINESE, `${what}: 标题不是中文 (title not Chinese): ${title}`);
   const h1 = page.locator('h1').first();
