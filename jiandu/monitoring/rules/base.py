@@ -93,6 +93,9 @@ class Rule:
     family: str
     per: str  # "record": one alert per record; "power": one alert per power
     find: Callable[[Context], Iterable[Candidate]]
+    # A condition on records_record r that every record the rule finds meets; the rule then
+    # reads candidate_records(ctx) instead of the whole table.
+    records_filter: Callable[[Context], str] | None = None
 
     def candidates(self, ctx: Context) -> Iterable[Candidate]:
         return self.find(ctx)
@@ -104,17 +107,38 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, *, name: str, basis: str, explanation: str, per: str = "record"):
+def rule(code: str, *, name: str, basis: str, explanation: str, per: str = "record",
+         records_filter: Callable[[Context], str] | None = None):
     """Register the decorated function as the finder of rule ``code``."""
 
     def register(find: Callable[[Context], Iterable[Candidate]]):
         if code in REGISTRY:
             raise ValueError(f"rule {code} registered twice")
         REGISTRY[code] = Rule(code=code, name=name, basis=basis, explanation=explanation,
-                              family=find.__module__.rsplit(".", 1)[-1], per=per, find=find)
+                              family=find.__module__.rsplit(".", 1)[-1], per=per, find=find,
+                              records_filter=records_filter)
         return find
 
     return register
+
+
+# What the rules with a records_filter read of a record.
+CANDIDATE_COLUMNS = (
+    "ext_id", "agency_code", "party_key", "kind", "party_type", "business", "procedure", "officers",
+    "action_on", "filed_on", "decided_on", "closed_on", "penalty_mask", "fine", "major",
+    "legal_review_on", "hearing_notified", "extended", "served_on", "disclosed_on", "measure",
+    "measure_end_on", "measure_extended",
+)
+
+
+def candidate_records(ctx: Context) -> str:
+    """A scratch table of the records that meet any rule's ``records_filter``, filled by one
+    pass over the records. Rules whose conditions are on the record alone would each read the
+    whole table to keep a few percent of it; they read this instead, with their own condition
+    again, so each still decides exactly as it would over the whole table."""
+    filters = " OR ".join(f"({r.records_filter(ctx)})" for r in REGISTRY.values() if r.records_filter)
+    columns = ", ".join(f"r.{c}" for c in CANDIDATE_COLUMNS)
+    return ctx.shared("records", f"SELECT {columns} FROM records_record r WHERE {filters}")
 
 
 def on_record(row: dict, facts: dict, text: str) -> Candidate:

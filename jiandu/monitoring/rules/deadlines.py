@@ -7,7 +7,7 @@ import datetime as dt
 from jiandu.core.calendar import UnknownCalendarYear, known_years
 from jiandu.records.choices import Measure
 
-from .base import Context, Labels, day, flag, on_record, rule
+from .base import Context, Labels, candidate_records, day, flag, on_record, rule
 from .sql import as_date
 
 RECORD = "r.ext_id, r.agency_code, r.party_key"
@@ -23,6 +23,18 @@ class CalendarTableStale(RuntimeError):
         )
 
 WORKING_DAYS = 7
+SERVED = ("penalty",)
+DISCLOSED = ("penalty", "licensing")
+
+
+def _decision_filter(ctx: Context) -> str:
+    sq = ctx.dialect
+    return f"""
+        {sq.scan('r.kind')} = 'penalty' AND NOT r.extended AND r.filed_on IS NOT NULL
+          AND ((r.decided_on IS NOT NULL AND {sq.days('r.decided_on', 'r.filed_on')} > {DECISION_DAYS})
+               OR (r.decided_on IS NULL AND r.closed_on IS NULL
+                   AND {sq.days(sq.literal(ctx.as_of), 'r.filed_on')} > {DECISION_DAYS}))
+    """
 
 
 @rule(
@@ -30,19 +42,15 @@ WORKING_DAYS = 7
     name="超期未作出处罚决定",
     basis="《中华人民共和国行政处罚法》第六十条",
     explanation="立案之日起九十日内未作出行政处罚决定，且未依法延长期限",
+    records_filter=_decision_filter,
 )
 def decision_deadline(ctx: Context):
-    sq = ctx.dialect
-    as_of = ctx.d(ctx.as_of)
     sql = f"""
         SELECT {RECORD}, r.filed_on, r.decided_on
-        FROM records_record r
-        WHERE {sq.scan('r.kind')} = 'penalty' AND NOT r.extended AND r.filed_on IS NOT NULL
-          AND ((r.decided_on IS NOT NULL AND {sq.days('r.decided_on', 'r.filed_on')} > {DECISION_DAYS})
-               OR (r.decided_on IS NULL AND r.closed_on IS NULL
-                   AND {sq.days('%s', 'r.filed_on')} > {DECISION_DAYS}))
+        FROM {candidate_records(ctx)} r
+        WHERE {_decision_filter(ctx)}
     """
-    for row in ctx.rows(sql, [as_of]):
+    for row in ctx.rows(sql):
         filed, decided = as_date(row["filed_on"]), as_date(row["decided_on"])
         # Facts and wording leave the as-of date out: an open case stays the same alert day
         # after day, and a re-run over unchanged data rewrites nothing.
@@ -55,20 +63,32 @@ def decision_deadline(ctx: Context):
         yield on_record(row, facts, text)
 
 
+def _done_filter(ctx: Context, *, kinds: tuple[str, ...], done: str) -> str:
+    """Decided records of ``kinds`` that ``done`` missed or that passed undone by the 7th
+    calendar day after decided_on, which the 7th working day never comes before: every record
+    the deadline rules report or must refuse for want of a calendar."""
+    sq = ctx.dialect
+    kind_list = ", ".join(f"'{k}'" for k in kinds)
+    earliest = sq.add_days("r.decided_on", WORKING_DAYS)
+    return f"""
+        {sq.scan('r.kind')} IN ({kind_list}) AND r.decided_on IS NOT NULL
+          AND (r.{done} > {earliest} OR (r.{done} IS NULL AND {earliest} < {sq.literal(ctx.as_of)}))
+    """
+
+
 def _deadline_sql(ctx: Context, *, kinds: tuple[str, ...], done: str) -> str:
     """Decided records of ``kinds`` with the 7th working day after decided_on (``due``, NULL
     where the calendar does not reach) that ``done`` missed or that passed undone."""
-    kind_list = ", ".join(f"'{k}'" for k in kinds)
     return f"""
         SELECT {RECORD}, r.decided_on, r.{done} AS done_on, d.due
-        FROM records_record r
+        FROM {candidate_records(ctx)} r
         LEFT JOIN (
             SELECT c0.day, cn.day AS due
             FROM core_calendarday c0
             JOIN core_calendarday cn
               ON cn.is_workday AND cn.workday_seq = c0.workday_seq + {WORKING_DAYS}
         ) d ON d.day = r.decided_on
-        WHERE {ctx.dialect.scan('r.kind')} IN ({kind_list}) AND r.decided_on IS NOT NULL
+        WHERE {_done_filter(ctx, kinds=kinds, done=done)}
           AND (d.due IS NULL OR r.{done} > d.due OR (r.{done} IS NULL AND d.due < %s))
     """
 
@@ -104,9 +124,10 @@ def _late(ctx: Context, rows, *, label: str):
     name="处罚决定书送达超期",
     basis="《中华人民共和国行政处罚法》第六十一条、第八十五条",
     explanation="行政处罚决定书未在决定后七个工作日内送达",
+    records_filter=lambda ctx: _done_filter(ctx, kinds=SERVED, done="served_on"),
 )
 def service_deadline(ctx: Context):
-    rows = ctx.rows(_deadline_sql(ctx, kinds=("penalty",), done="served_on"), [ctx.d(ctx.as_of)])
+    rows = ctx.rows(_deadline_sql(ctx, kinds=SERVED, done="served_on"), [ctx.d(ctx.as_of)])
     return _late(ctx, rows, label="served")
 
 
@@ -115,11 +136,22 @@ def service_deadline(ctx: Context):
     name="执法决定公示超期",
     basis="《中华人民共和国行政处罚法》第四十八条；国办发〔2018〕118号（行政处罚、行政许可决定七个工作日内公开）",
     explanation="行政处罚、行政许可决定未在决定后七个工作日内公示",
+    records_filter=lambda ctx: _done_filter(ctx, kinds=DISCLOSED, done="disclosed_on"),
 )
 def disclosure_deadline(ctx: Context):
-    rows = ctx.rows(_deadline_sql(ctx, kinds=("penalty", "licensing"), done="disclosed_on"),
+    rows = ctx.rows(_deadline_sql(ctx, kinds=DISCLOSED, done="disclosed_on"),
                     [ctx.d(ctx.as_of)])
     return _late(ctx, rows, label="disclosed")
+
+
+def _compulsory_filter(ctx: Context) -> str:
+    sq = ctx.dialect
+    end = f"COALESCE(r.measure_end_on, {sq.literal(ctx.as_of)})"
+    return f"""
+        {sq.scan('r.kind')} = 'compulsory' AND r.measure IN ('seal', 'seize', 'freeze')
+          AND r.action_on IS NOT NULL
+          AND {sq.days(end, 'r.action_on')} > CASE WHEN r.measure_extended THEN 60 ELSE 30 END
+    """
 
 
 @rule(
@@ -127,20 +159,16 @@ def disclosure_deadline(ctx: Context):
     name="强制措施超期",
     basis="《中华人民共和国行政强制法》第二十五条、第三十二条",
     explanation="查封、扣押、冻结超过三十日（依法延长的超过六十日）",
+    records_filter=_compulsory_filter,
 )
 def compulsory_duration(ctx: Context):
-    sq = ctx.dialect
-    as_of = ctx.d(ctx.as_of)
-    end = "COALESCE(r.measure_end_on, %s)"
     sql = f"""
         SELECT {RECORD}, r.measure, r.action_on, r.measure_end_on, r.measure_extended
-        FROM records_record r
-        WHERE {sq.scan('r.kind')} = 'compulsory' AND r.measure IN ('seal', 'seize', 'freeze')
-          AND r.action_on IS NOT NULL
-          AND {sq.days(end, 'r.action_on')} > CASE WHEN r.measure_extended THEN 60 ELSE 30 END
+        FROM {candidate_records(ctx)} r
+        WHERE {_compulsory_filter(ctx)}
     """
     measures = Labels(lambda v: Measure(v).label)
-    for row in ctx.rows(sql, [as_of]):
+    for row in ctx.rows(sql):
         start, stop = as_date(row["action_on"]), as_date(row["measure_end_on"])
         extended = flag(row["measure_extended"])
         facts = {"measure": row["measure"], "action_on": start.isoformat(), "measure_end_on": day(stop),

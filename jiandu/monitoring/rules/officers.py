@@ -6,7 +6,7 @@ from itertools import groupby
 
 from jiandu.org.choices import CertificateStatus
 
-from .base import Context, Labels, day, flag, on_record, rule
+from .base import Context, Labels, candidate_records, day, flag, on_record, rule
 
 RECORD = "r.ext_id, r.agency_code, r.party_key"
 
@@ -85,13 +85,7 @@ def officer_certificate(ctx: Context):
                         "；".join(texts))
 
 
-@rule(
-    "two_officers",
-    name="执法人员不足两人",
-    basis="《中华人民共和国行政处罚法》第四十二条；《中华人民共和国行政强制法》第十八条",
-    explanation="行政处罚、行政强制或行政检查列明的执法人员少于两人",
-)
-def two_officers(ctx: Context):
+def _two_officers_filter(ctx: Context) -> str:
     # Every listed certificate counts, known or not: an unknown one is officer_certificate's.
     # The record's own list ("a;b", in the order sent) answers without the link table: fewer
     # than two distinct means empty, a single entry, or every entry equal to the first, which
@@ -99,12 +93,25 @@ def two_officers(ctx: Context):
     sq = ctx.dialect
     semi = sq.position("';'", "r.officers")
     first = f"substr(r.officers, 1, {semi} - 1)"
-    sql = f"""
-        SELECT {RECORD}, r.officers
-        FROM records_record r
-        WHERE {sq.scan('r.kind')} IN ('penalty', 'compulsory', 'inspection')
+    return f"""
+        {sq.scan('r.kind')} IN ('penalty', 'compulsory', 'inspection')
           AND (r.officers = '' OR {semi} = 0
                OR replace(';' || replace(r.officers, ';', ';;') || ';', ';' || {first} || ';', '') = '')
+    """
+
+
+@rule(
+    "two_officers",
+    name="执法人员不足两人",
+    basis="《中华人民共和国行政处罚法》第四十二条；《中华人民共和国行政强制法》第十八条",
+    explanation="行政处罚、行政强制或行政检查列明的执法人员少于两人",
+    records_filter=_two_officers_filter,
+)
+def two_officers(ctx: Context):
+    sql = f"""
+        SELECT {RECORD}, r.officers
+        FROM {candidate_records(ctx)} r
+        WHERE {_two_officers_filter(ctx)}
     """
     for row in ctx.rows(sql):
         listed = sorted({c for c in (row["officers"] or "").split(";") if c})

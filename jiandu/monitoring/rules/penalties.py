@@ -8,7 +8,7 @@ from jiandu.powers.choices import DiscretionLevel
 from jiandu.records.choices import PENALTY_BITS, Harm, PartyType, mask_to_penalties
 from jiandu.records.selectors import penalty_labels
 
-from .base import Context, Labels, day, flag, on_record, rule, yuan
+from .base import Context, Labels, candidate_records, day, flag, on_record, rule, yuan
 
 RECORD = "r.ext_id, r.agency_code, r.party_key"
 
@@ -102,18 +102,25 @@ def discretion_range(ctx: Context):
         yield on_record(row, facts, text)
 
 
+def _legal_review_filter(ctx: Context) -> str:
+    return f"""
+        {ctx.dialect.scan('r.kind')} = 'penalty' AND r.major AND r.decided_on IS NOT NULL
+          AND (r.legal_review_on IS NULL OR r.legal_review_on > r.decided_on)
+    """
+
+
 @rule(
     "legal_review",
     name="重大执法决定未经法制审核",
     basis="《中华人民共和国行政处罚法》第五十八条",
     explanation="重大行政处罚决定没有法制审核，或法制审核晚于决定日期",
+    records_filter=_legal_review_filter,
 )
 def legal_review(ctx: Context):
     sql = f"""
         SELECT {RECORD}, r.decided_on, r.legal_review_on
-        FROM records_record r
-        WHERE {ctx.dialect.scan('r.kind')} = 'penalty' AND r.major AND r.decided_on IS NOT NULL
-          AND (r.legal_review_on IS NULL OR r.legal_review_on > r.decided_on)
+        FROM {candidate_records(ctx)} r
+        WHERE {_legal_review_filter(ctx)}
     """
     for row in ctx.rows(sql):
         facts = {"decided_on": day(row["decided_on"]), "legal_review_on": day(row["legal_review_on"])}
@@ -122,23 +129,33 @@ def legal_review(ctx: Context):
         yield on_record(row, facts, text)
 
 
+HEARING_THRESHOLD_SQL = (
+    f"CASE WHEN r.party_type = 'person' THEN CASE WHEN r.business THEN {HEARING_THRESHOLD[(PartyType.PERSON, True)]} ELSE {HEARING_THRESHOLD[(PartyType.PERSON, False)]} END "
+    f"ELSE CASE WHEN r.business THEN {HEARING_THRESHOLD[(PartyType.ORGANIZATION, True)]} ELSE {HEARING_THRESHOLD[(PartyType.ORGANIZATION, False)]} END END"
+)
+
+
+def _hearing_filter(ctx: Context) -> str:
+    # Whatever the procedure and whether decided or not.
+    return f"""
+        {ctx.dialect.scan('r.kind')} = 'penalty' AND NOT r.hearing_notified
+          AND (r.fine >= {HEARING_THRESHOLD_SQL} OR (r.penalty_mask & {HEARING_MASK}) <> 0)
+    """
+
+
 @rule(
     "hearing_notice",
     name="未告知听证权利",
     basis="《中华人民共和国行政处罚法》第六十三条、第六十四条",
     explanation="较大数额罚款或吊销许可证件、责令停产停业、责令关闭、降低资质等级、限制开展生产经营活动，未告知当事人有要求听证的权利",
+    records_filter=_hearing_filter,
 )
 def hearing_notice(ctx: Context):
-    threshold = (
-        f"CASE WHEN r.party_type = 'person' THEN CASE WHEN r.business THEN {HEARING_THRESHOLD[(PartyType.PERSON, True)]} ELSE {HEARING_THRESHOLD[(PartyType.PERSON, False)]} END "
-        f"ELSE CASE WHEN r.business THEN {HEARING_THRESHOLD[(PartyType.ORGANIZATION, True)]} ELSE {HEARING_THRESHOLD[(PartyType.ORGANIZATION, False)]} END END"
-    )
-    # Whatever the procedure and whether decided or not.
     sql = f"""
-        SELECT {RECORD}, r.party_type, r.business, r.fine, r.penalty_mask, {threshold} AS threshold
-        FROM records_record r
-        WHERE {ctx.dialect.scan('r.kind')} = 'penalty' AND NOT r.hearing_notified
-          AND (r.fine >= {threshold} OR (r.penalty_mask & {HEARING_MASK}) <> 0)
+        SELECT {RECORD}, r.party_type, r.business, r.fine, r.penalty_mask,
+               {HEARING_THRESHOLD_SQL} AS threshold
+        FROM {candidate_records(ctx)} r
+        WHERE {_hearing_filter(ctx)}
     """
     given = Labels(penalty_labels)
     for row in ctx.rows(sql):
@@ -153,21 +170,28 @@ def hearing_notice(ctx: Context):
         yield on_record(row, facts, "；".join(parts) + "，未告知听证权利")
 
 
+def _summary_filter(ctx: Context) -> str:
+    # The contract says "a summary record", of any kind: procedure alone decides.
+    return f"""
+        r.procedure = 'summary'
+          AND ((r.penalty_mask & {SUMMARY_MASK}) <> 0
+               OR r.fine > CASE WHEN r.party_type = 'person' THEN {SUMMARY_LIMIT[PartyType.PERSON]}
+                                ELSE {SUMMARY_LIMIT[PartyType.ORGANIZATION]} END)
+    """
+
+
 @rule(
     "summary_procedure",
     name="简易程序适用不当",
     basis="《中华人民共和国行政处罚法》第五十一条",
     explanation="适用简易程序，但处罚超出警告和小额罚款（公民二百元以下、法人或者其他组织三千元以下）",
+    records_filter=_summary_filter,
 )
 def summary_procedure(ctx: Context):
-    # The contract says "a summary record", of any kind: procedure alone decides.
     sql = f"""
         SELECT {RECORD}, r.party_type, r.fine, r.penalty_mask
-        FROM records_record r
-        WHERE r.procedure = 'summary'
-          AND ((r.penalty_mask & {SUMMARY_MASK}) <> 0
-               OR r.fine > CASE WHEN r.party_type = 'person' THEN {SUMMARY_LIMIT[PartyType.PERSON]}
-                                ELSE {SUMMARY_LIMIT[PartyType.ORGANIZATION]} END)
+        FROM {candidate_records(ctx)} r
+        WHERE {_summary_filter(ctx)}
     """
     given = Labels(penalty_labels)
     for row in ctx.rows(sql):

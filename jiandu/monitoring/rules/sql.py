@@ -18,6 +18,10 @@ class Dialect:
     def param(self, value: dt.date):
         return value
 
+    def literal(self, value: dt.date) -> str:
+        """A date written into the SQL itself (for statements that take no parameters)."""
+        return f"DATE '{value.isoformat()}'"
+
     def days(self, later: str, earlier: str) -> str:
         """Whole days from ``earlier`` to ``later`` (negative when ``later`` is earlier)."""
         raise NotImplementedError
@@ -117,6 +121,9 @@ class SQLite(Dialect):
 
     def param(self, value: dt.date):
         return value.isoformat()
+
+    def literal(self, value: dt.date) -> str:
+        return f"'{value.isoformat()}'"
 
     def days(self, later: str, earlier: str) -> str:
         return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
