@@ -150,6 +150,7 @@ class RuleOut(Schema):
 class FactOut(Schema):
     label: str
     value: str
+    record: str | None = Field(..., description="该事实指向的另一条执法行为记录编号（如首次处罚的记录）")
 
 
 class EventOut(Schema):
@@ -203,7 +204,7 @@ def _detail(request, user, pk: int) -> dict:
         **_out(alert),
         "rule_info": None if rule is None else {"code": rule.code, "name": rule.name, "basis": rule.basis,
                                                 "explanation": rule.explanation},
-        "facts_shown": [{"label": label, "value": value} for label, value in page["facts_shown"]],
+        "facts_shown": page["facts_shown"],
         "party": page["party"], "party_name": record.party_name if record else None,
         "events": [{"at": e.at, "action": e.action, "action_label": str(e.get_action_display()),
                     "from_status": e.from_status, "to_status": e.to_status,

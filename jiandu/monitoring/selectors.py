@@ -219,9 +219,16 @@ def _officer_text(officer) -> str:
     return f"{certificate}（{'，'.join(notes)}）" if notes else certificate
 
 
-def facts_shown(facts: dict) -> list[tuple[str, str]]:
-    """An alert's facts as (Chinese label, text) pairs, in the order the rule stored them."""
-    return [(FACT_LABELS.get(key, key), _fact_text(key, value)) for key, value in (facts or {}).items()]
+# Facts whose value is another record's id: the page links them.
+_RECORD_FACTS = frozenset({"first"})
+
+
+def facts_shown(facts: dict) -> list[dict]:
+    """An alert's facts as {label (Chinese), value (text), record (an id the value names, or
+    None)}, in the order the rule stored them."""
+    return [{"label": FACT_LABELS.get(key, key), "value": _fact_text(key, value),
+             "record": value if key in _RECORD_FACTS and isinstance(value, str) and value else None}
+            for key, value in (facts or {}).items()]
 
 
 def street_choices(user) -> list[tuple[str, str]]:

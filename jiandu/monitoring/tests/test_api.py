@@ -121,7 +121,7 @@ def test_detail_has_rule_facts_party_and_history(api, world):
     alert = world.alerts["A1"]
     body = api().get(f"/alerts/{alert.pk}").json()
     assert body["rule_info"]["basis"].startswith("《中华人民共和国行政处罚法》")
-    assert {"label": "决定日期", "value": "2025-06-02"} in body["facts_shown"]
+    assert {"label": "决定日期", "value": "2025-06-02", "record": None} in body["facts_shown"]
     assert body["party"] == mask_id_number(world.person_id[1])
     assert world.person_id[1] not in json.dumps(body)
     assert [r["id"] for r in body["party_records"]] == ["A2"]

@@ -410,3 +410,16 @@ def test_alerts_that_stopped_firing_are_shown_when_asked(staff_client, world):
     assert ids(client.get(url, {"history": "on", "agency": world.a.code})) == {"A1", "A2", "A3"}
     page = client.get(url, {"status": "resolved"}).content.decode()
     assert "已消除" in page and 'name="history"' in page
+
+
+def test_facts_in_chinese_with_money_in_yuan_and_the_first_penalty_linked(staff_client, world):
+    from jiandu.monitoring.selectors import facts_shown
+
+    shown = facts_shown({"decided_on": "2025-06-02", "fine": 3440000, "first": "GC-1", "corrected": True,
+                         "harm": "minor", "penalties": ["warning", "fine"], "new_key": 7,
+                         "officers": [{"certificate": "C1", "problems": ["expired"]}]})
+    assert [(f["label"], f["value"], f["record"]) for f in shown] == [
+        ("决定日期", "2025-06-02", None), ("罚款金额", "34400 元", None),
+        ("首次处罚的记录", "GC-1", "GC-1"), ("及时改正", "是", None), ("危害后果", "轻微", None),
+        ("处罚种类", "警告、罚款", None), ("new_key", "7", None),
+        ("执法人员", "C1（行为日期晚于有效期限）", None)]
