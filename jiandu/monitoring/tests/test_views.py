@@ -423,3 +423,13 @@ def test_facts_in_chinese_with_money_in_yuan_and_the_first_penalty_linked(staff_
         ("首次处罚的记录", "GC-1", "GC-1"), ("及时改正", "是", None), ("危害后果", "轻微", None),
         ("处罚种类", "警告、罚款", None), ("new_key", "7", None),
         ("执法人员", "C1（行为日期晚于有效期限）", None)]
+
+
+def test_leaders_read_everything_but_do_not_handle(staff_client, world):
+    client = staff_client(Role.LEADER)
+    response = client.get(reverse("monitoring:alerts"))
+    assert len(ids(response)) == 6 and 'id="bulk-form"' not in response.content.decode()
+    alert = world.alerts["B1"]
+    assert 'id="dismiss-form"' not in client.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
+    assert client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "x"}).status_code == 403
+    assert client.get(reverse("monitoring:export")).status_code == 200
