@@ -338,17 +338,35 @@ class VerifyResult:
             self.problems.append(Problem(key, zh, en))
 
 
+def _verify_cosignatures(checkpoint: Checkpoint, result: VerifyResult, where: str) -> None:
+    """Each stored cosignature of a witness still configured must verify with its key."""
+    lines, vkeys = cosignature_lines(checkpoint)
+    for line, vkey in zip(lines, vkeys, strict=True):
+        try:
+            note.verify_cosignature(checkpoint.note, line, note.cosignature_verifier(vkey))
+        except note.NoteError as exc:
+            result.add(where, f"见证联署不成立：{exc}", "a stored cosignature does not verify")
+
+
 def _verify_shard(shard: Shard, result: VerifyResult, chunk: int) -> None:
     """Recompute every leaf of ``shard`` from its stored content and the root from the leaves;
     compare with the stored leaves, the shard's head and its latest checkpoint (and signature)."""
     hasher = Hasher(shard.hash_alg)
     checkpoint = Checkpoint.objects.filter(shard=shard).order_by("-size").first()
+    signed_root = None
     if checkpoint is not None:
+        where = f"checkpoint {shard.origin}@{checkpoint.size}"
         try:
-            note.open_note(checkpoint.note, [log_signer().verifier()])
+            body, _ = note.open_note(checkpoint.note, [log_signer().verifier()])
+            signed = note.parse_checkpoint(body)
+            # The signed body is what counts; the size and root columns are only its index.
+            if (signed.origin, signed.size, signed.root) != (shard.origin, checkpoint.size,
+                                                             bytes(checkpoint.root)):
+                result.add(where, "检查点的签名内容与其记录不符", "signed checkpoint differs from its row")
+            signed_root = signed.root
         except note.NoteError as exc:
-            result.add(f"checkpoint {shard.origin}@{checkpoint.size}", f"检查点签名不成立：{exc}",
-                       "checkpoint signature does not verify")
+            result.add(where, f"检查点签名不成立：{exc}", "checkpoint signature does not verify")
+        _verify_cosignatures(checkpoint, result, where)
     tree = CompactRange(hasher)
     size, last = 0, -1
     while True:
@@ -367,8 +385,8 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int) -> None:
             tree.append(leaf)
             size += 1
             result.entries += 1
-            if checkpoint is not None and size == checkpoint.size:
-                if tree.root() != bytes(checkpoint.root):
+            if signed_root is not None and size == checkpoint.size:
+                if tree.root() != signed_root:
                     result.add(f"checkpoint {shard.origin}@{size}", "日志与最新检查点的根哈希不符",
                                "log does not match the latest checkpoint's root")
         last = page[-1][0]

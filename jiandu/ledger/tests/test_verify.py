@@ -142,3 +142,23 @@ def test_reference_rows_changed_by_sql_are_named(load_samples):
     _sql("UPDATE powers_discretiontier SET max_amount = max_amount + 1 WHERE id = %s", [tier.pk])
     keys = [p.key for p in ledger_verify().problems]
     assert sorted(keys) == sorted([officer.certificate, tier.power.code])
+
+
+def test_checkpoint_rows_and_cosignatures_are_checked(load_samples, witness_server):
+    from jiandu.ledger.models import Checkpoint, Cosignature
+    from jiandu.ledger.services import checkpoint_witness
+
+    load_samples(kinds=("agencies",))
+    checkpoint = Checkpoint.objects.order_by("-size").first()
+    assert checkpoint_witness(checkpoint=checkpoint)[0].ok
+    assert ledger_verify().ok
+    cosig = Cosignature.objects.get()
+    good = cosig.signature
+    cosig.signature = ("A" if good[0] != "A" else "B") + good[1:]
+    cosig.save()
+    assert "a stored cosignature does not verify" in str(ledger_verify().problems)
+    Cosignature.objects.filter(pk=cosig.pk).update(signature=good)
+    _sql("UPDATE ledger_checkpoint SET note = REPLACE(note, %s, %s) WHERE id = %s",
+         [f"\n{checkpoint.size}\n", f"\n{checkpoint.size - 1}\n", checkpoint.pk])
+    problems = str(ledger_verify().problems)
+    assert "checkpoint signature does not verify" in problems
