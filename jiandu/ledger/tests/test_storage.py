@@ -220,3 +220,47 @@ def test_admin_pages_show_the_log_and_allow_no_change(staff_client):
     assert bytes(entry.leaf_hash).hex().encode() in page.content
     assert "港城公证处" in client.get(
         reverse("admin:ledger_checkpoint_change", args=[checkpoint.pk])).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appenders_take_turns_and_the_tree_never_forks():
+    """Four writers at once, the shard not yet created: on PostgreSQL the row lock (and the
+    unique year for the creation race) orders them; SQLite's IMMEDIATE transactions do it
+    there, which an in-memory test database shared by threads cannot show."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent writers on a server")
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def work(n: int) -> None:
+        try:
+            barrier.wait()
+            for k in range(5):
+                with transaction.atomic():
+                    ledger_append_many(items=items(n * 1000 + k * 10, 10), year=2025)
+        except Exception as exc:  # reported below, with the thread's number
+            errors.append((n, exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    shard = Shard.objects.get(year=2025)
+    leaves = stored_leaves(shard)
+    assert shard.size == len(leaves) == 200
+    assert list(Entry.objects.filter(shard=shard).order_by("index")
+                .values_list("index", flat=True)) == list(range(200))
+    assert bytes(shard.root) == merkle.root(Hasher(shard.hash_alg), leaves)
+    heads = list(TreeHead.objects.filter(shard=shard).order_by("size")
+                 .values_list("size", flat=True))
+    assert heads == list(range(10, 201, 10))
+    for size in heads:
+        assert tree_root(shard, size) == merkle.root(Hasher(shard.hash_alg), leaves[:size])
