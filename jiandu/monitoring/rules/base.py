@@ -124,8 +124,9 @@ def rule(code: str, *, name: str, basis: str, explanation: str, per: str = "reco
 
 # What the rules with a records_filter read of a record.
 CANDIDATE_COLUMNS = (
-    "ext_id", "agency_code", "party_key", "kind", "party_type", "business", "procedure", "officers",
-    "action_on", "filed_on", "decided_on", "closed_on", "penalty_mask", "fine", "major",
+    "ext_id", "agency_code", "party_key", "kind", "power_code", "party_type", "business",
+    "procedure", "officers", "violation_on", "action_on", "filed_on", "decided_on", "closed_on",
+    "penalty_mask", "fine", "major",
     "legal_review_on", "hearing_notified", "extended", "served_on", "disclosed_on", "measure",
     "measure_end_on", "measure_extended",
 )

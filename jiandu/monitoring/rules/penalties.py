@@ -215,7 +215,9 @@ def summary_procedure(ctx: Context):
 def double_fine(ctx: Context):
     sq = ctx.dialect
     # The fined decisions are copied out first: a window over a narrow copy is several times
-    # faster on SQLite than one over the wide records table, and no slower on PostgreSQL.
+    # faster on SQLite than one over the wide records table, and no slower on PostgreSQL. Only
+    # the few (party, power, violation day) groups with two or more need the window: finding
+    # them by grouping and sorting just those halved the rule on both databases at 1M.
     sql = f"""
         WITH fined AS MATERIALIZED (
             SELECT {RECORD}, r.power_code, r.decided_on, r.violation_on, r.fine
@@ -230,6 +232,9 @@ def double_fine(ctx: Context):
                    first_value(f.decided_on) OVER w AS first_decided_on,
                    first_value(f.fine) OVER w AS first_fine
             FROM fined f
+            WHERE (f.party_key, f.power_code, f.violation_on) IN (
+                SELECT party_key, power_code, violation_on FROM fined
+                GROUP BY party_key, power_code, violation_on HAVING count(*) > 1)
             WINDOW w AS (PARTITION BY f.party_key, f.power_code, f.violation_on
                          ORDER BY f.decided_on, {sq.binary('f.ext_id')})
         ) x
@@ -245,19 +250,38 @@ def double_fine(ctx: Context):
         yield on_record(row, facts, text)
 
 
+DEFAULT_LIMITATION_YEARS = 2
+
+
+def _limitation_filter(ctx: Context) -> str:
+    # The shortest limitation any power has bounds every power's from below (a later date for
+    # more years), so a record filed within it is filed within its own power's as well.
+    with ctx.connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(COALESCE(limitation_years, {DEFAULT_LIMITATION_YEARS})) "
+                       "FROM powers_power")
+        (shortest,) = cursor.fetchone()
+    shortest = DEFAULT_LIMITATION_YEARS if shortest is None else int(shortest)
+    sq = ctx.dialect
+    return f"""
+        {sq.scan('r.kind')} = 'penalty' AND r.filed_on IS NOT NULL
+          AND r.violation_on IS NOT NULL AND r.filed_on > {sq.add_years('r.violation_on', str(shortest))}
+    """
+
+
 @rule(
     "limitation",
     name="超过追责时效",
     basis="《中华人民共和国行政处罚法》第三十六条",
     explanation="违法行为超过追责时效（一般二年，涉及公民生命健康安全、金融安全且有危害后果的五年）后才立案",
+    records_filter=_limitation_filter,
 )
 def limitation(ctx: Context):
     sq = ctx.dialect
-    years = "COALESCE(p.limitation_years, 2)"
+    years = f"COALESCE(p.limitation_years, {DEFAULT_LIMITATION_YEARS})"
     until = sq.add_years("r.violation_on", years)
     sql = f"""
         SELECT {RECORD}, r.violation_on, r.filed_on, {years} AS years, {until} AS until
-        FROM records_record r
+        FROM {candidate_records(ctx)} r
         JOIN powers_power p ON p.code = r.power_code
         WHERE {sq.scan('r.kind')} = 'penalty' AND r.filed_on IS NOT NULL
           AND r.violation_on IS NOT NULL AND r.filed_on > {until}
