@@ -12,6 +12,7 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("modules/", include("jiandu.core.urls")),
     path("accounts/", include("jiandu.accounts.urls")),
     path("records/", include("jiandu.records.urls")),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 from django.apps import apps
 from django.utils.translation import gettext as _
 
@@ -30,20 +28,9 @@ def user_unit(user) -> str:
     return ""
 
 
-def _alerts_latest(user, limit: int):
-    # #4: the rules engineer provides jiandu.monitoring.selectors.alerts_latest(user, limit);
-    # until it exists the dashboard shows that alerts are still to come.
-    if importlib.util.find_spec("jiandu.monitoring.selectors") is None:
-        return None
-    module = importlib.import_module("jiandu.monitoring.selectors")
-    if not hasattr(module, "alerts_latest"):
-        return None
-    return module.alerts_latest(user, limit)
-
-
 def dashboard(user, *, today=None) -> dict:
     """What the home page shows ``user``: counts and chart series within their data scope, each
-    one aggregate query, and the newest alerts when the monitoring module provides them.
+    one aggregate query. Alerts are the monitoring module's (see core.views.home).
 
     Roles without enforcement data (social supervisors) get their modules only.
     """
@@ -58,7 +45,7 @@ def dashboard(user, *, today=None) -> dict:
     )
 
     if not (user.is_superuser or user.role in ALL_STAFF):
-        return {"data": False, "alerts": None}
+        return {"data": False}
     records = records_for(user)
     return {
         "data": True,
@@ -74,7 +61,6 @@ def dashboard(user, *, today=None) -> dict:
             "months": records_by_month(records, months=24, today=today),
             "labels": {"records": _("执法行为"), "unit": _("件")},
         },
-        "alerts": _alerts_latest(user, 10),
     }
 
 

@@ -5,17 +5,26 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
 
-from jiandu.accounts.access import require
+from jiandu.accounts.access import public, require
 from jiandu.accounts.choices import AuditAction
+from jiandu.accounts.middleware import GATE_ALWAYS, gate_exempt
 from jiandu.accounts.services import audit_record
 from jiandu.core.excel import xlsx_export
 from jiandu.core.modules import EVERYONE, module_by_slug
 from jiandu.core.pagination import keyset_page
 from jiandu.core.selectors import dashboard
+
+
+@public
+@gate_exempt(GATE_ALWAYS)
+def favicon(request):
+    # Browsers ask for /favicon.ico on their own, the admin's pages included.
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))
 
 
 @require(*EVERYONE)
@@ -25,9 +34,10 @@ def home(request):
     # Alerts only for the roles whose navigation has them (an officer's department answers
     # them through its liaison).
     if monitoring is not None and monitoring.allows(request.user):
-        from jiandu.monitoring.selectors import alert_dashboard
+        from jiandu.monitoring.selectors import alert_dashboard, alerts_latest
 
         context["alerts"] = alert_dashboard(request.user)
+        context["latest_alerts"] = alerts_latest(request.user, 10)
     return render(request, "core/home.html", context)
 
 

@@ -40,12 +40,6 @@ export function launch() {
   });
 }
 
-// Browsers ask for /favicon.ico on their own; the site declares no icon, so that one 404 is
-// the browser's, not a page's.
-function isFavicon(url) {
-  return new URL(url).pathname === '/favicon.ico';
-}
-
 /** A new page (own context, so own cookies) whose `problems` lists console errors, uncaught
  * exceptions (CSP violations among them) and failed responses, and `navigations` the status of
  * every main-frame navigation response. */
@@ -55,7 +49,7 @@ export async function openPage(browser, { viewport = DESKTOP, acceptDownloads = 
   page.problems = [];
   page.navigations = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' && !isFavicon(message.location().url || BASE_URL)) {
+    if (message.type() === 'error') {
       page.problems.push(`console: ${message.text()} @ ${message.location().url}`);
     }
   });
@@ -64,7 +58,7 @@ export async function openPage(browser, { viewport = DESKTOP, acceptDownloads = 
     if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
       page.navigations.push({ url: response.url(), status: response.status() });
     }
-    if (response.status() >= 400 && !isFavicon(response.url())) {
+    if (response.status() >= 400) {
       page.problems.push(`HTTP ${response.status()}: ${response.url()}`);
     }
   });

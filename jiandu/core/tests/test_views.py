@@ -82,20 +82,6 @@ def test_home_embeds_chart_data_and_loads_scripts_with_the_nonce(staff_client, d
     assert "onclick" not in body and "javascript:" not in body
 
 
-def test_home_has_the_alerts_section_until_monitoring_provides_it(staff_client, district):
-    response = client_for(staff_client, district, Role.SUPERVISOR).get(reverse("home"))
-    assert 'id="latest-alerts"' in response.content.decode()
-    assert "最新预警" in response.content.decode()
-
-
-def test_home_shows_alerts_when_monitoring_has_them(staff_client, district, monkeypatch):
-    from jiandu.core import selectors
-
-    monkeypatch.setattr(selectors, "_alerts_latest", lambda user, limit: ["超期未送达：GC-1"])
-    response = client_for(staff_client, district, Role.SUPERVISOR).get(reverse("home"))
-    assert "超期未送达：GC-1" in response.content.decode()
-
-
 def test_social_supervisor_home_has_no_enforcement_data(staff_client, district):
     response = client_for(staff_client, district, Role.SOCIAL_SUPERVISOR).get(reverse("home"))
     assert response.context["dashboard"]["data"] is False
@@ -222,3 +208,9 @@ def test_excel_export_caps_and_says_so():
     assert "上限" in rows[-1][0]
     # Text that looks like a formula stays text.
     assert book.worksheets[0]["B2"].data_type == "s"
+
+
+def test_favicon_is_public_and_points_at_the_vendored_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("core/favicon.svg")
