@@ -289,12 +289,13 @@ def cosignature_lines(checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
 # ------------------------------------------------------------------ receipts
 
 def receipt_build(*, entry: Entry) -> dict:
-    """The receipt of ``entry`` at the latest checkpoint that covers it (signed now if none)."""
+    """The receipt of ``entry`` at the latest witnessed checkpoint that covers it, else the latest
+    one (signed now if none covers it yet)."""
     from .receipt import build_receipt
 
     shard = entry.shard
-    checkpoint = (Checkpoint.objects.filter(shard=shard, size__gt=entry.index)
-                  .order_by("-size").first())
+    covering = Checkpoint.objects.filter(shard=shard, size__gt=entry.index).order_by("-size")
+    checkpoint = (covering.filter(cosignatures__isnull=False).first() or covering.first())
     if checkpoint is None:
         checkpoint_publish(shard=shard, force=True)
         checkpoint = Checkpoint.objects.filter(shard=shard).order_by("-size").first()

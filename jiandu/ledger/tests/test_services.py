@@ -113,6 +113,13 @@ def test_witness_cosigns_in_process_and_receipts_carry_it(load_samples, witness_
     assert second.size > first.size
     assert [r.ok for r in checkpoint_witness(checkpoint=second)] == [True]
 
+    # A later checkpoint that no witness has signed yet: receipts keep using the witnessed one.
+    from django.db import transaction
+
+    with transaction.atomic():
+        ledger_reference_append(kind="agencies", rows=[({"code": "A9", "name": "新增"}, 1)])
+    assert checkpoint_publish(force=True)[0].size == second.size + 1
+
     entry = Entry.objects.filter(kind="power").first()
     receipt = dumps(receipt_build(entry=entry))
     report = verify_receipt(receipt, [log_signer().verifier_key(), witness_server.verifier_key()])
