@@ -28,12 +28,19 @@ host, not for a key exposed to remote timing measurement of many signatures.
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from cryptography.hazmat.primitives import hashes
-from pysmx.SM2 import Verify as _pysmx_verify
-from pysmx.SM2 import kG as _pysmx_kg
+
+
+@cache
+def _pysmx():
+    # Loaded on first use: importing it costs ~0.3 s, and most processes never touch an SM2 key.
+    return importlib.import_module("pysmx.SM2")
+
 
 # GB/T 32918.5 recommended curve parameters.
 P = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
@@ -129,7 +136,7 @@ class SM2PublicKey:
             return False
         e = self.digest(message, uid)
         return bool(
-            _pysmx_verify(signature, f"{e:x}", _hex32(self.x) + _hex32(self.y), 64, Hexstr=1)
+            _pysmx().Verify(signature, f"{e:x}", _hex32(self.x) + _hex32(self.y), 64, Hexstr=1)
         )
 
 
@@ -140,7 +147,7 @@ class SM2PrivateKey:
         if not 1 <= d <= N - 2:
             raise SM2Error("SM2 私钥超出范围 (SM2 private key out of range)")
         self._d = d
-        point = _pysmx_kg(d, f"{GX:064x}{GY:064x}", 64)
+        point = _pysmx().kG(d, f"{GX:064x}{GY:064x}", 64)
         self.public_key = SM2PublicKey(int(point[:64], 16), int(point[64:128], 16))
 
     @classmethod
@@ -167,7 +174,7 @@ class SM2PrivateKey:
 
 def _sign_digest(d: int, e: int, k: int) -> bytes | None:
     """One signing attempt with nonce k; None when GB/T 32918.2 §6.1 A5/A6 ask for another k."""
-    x1 = int(_pysmx_kg(k, f"{GX:064x}{GY:064x}", 64)[:64], 16)
+    x1 = int(_pysmx().kG(k, f"{GX:064x}{GY:064x}", 64)[:64], 16)
     r = (e + x1) % N
     if r == 0 or r + k == N:
         return None
