@@ -1,8 +1,7 @@
-"""Read-only administration of the ledger: shards, entries, tree heads, checkpoints, cosignatures.
+"""Read-only administration of the ledger: shards, entries, tree heads and checkpoints."""
 
-Everything here is written by the ledger's services only; an edit in the admin would make the
-log disagree with its own hashes, so no page can add, change or delete.
-"""
+# Everything here is written by the ledger's services only; an edit in the admin would make
+# the log disagree with its own hashes, so no page can add, change or delete.
 
 from django.contrib import admin
 from django.db.models import Count

@@ -1,15 +1,4 @@
-"""The log in the database: batch appends under a shard lock, tiles, and proofs in one read.
-
-Layout. Each year's log is a ``Shard`` (size, root and compact range of its tree). Every leaf
-is an ``Entry`` row. The tree's nodes of levels 0, 4, 8… are kept in ``Tile`` rows of 16
-hashes, so any node is rebuilt from one tile with at most 15 hashes, and an inclusion or
-consistency proof, or the root of any past size, needs one tile per 4 levels: 6 small rows
-at 10 million entries, fetched in a single query.
-
-Appends run inside the caller's transaction (DESIGN.md rule 2) and lock the shard row
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions already serialise
-writers), so concurrent appenders take turns and the tree never forks.
-"""
+"""The log in the database: batch appends under a shard lock, tiles, and proofs in one read."""
 
 from __future__ import annotations
 
@@ -28,6 +17,16 @@ from jiandu.records.interchange.schema import canonical_json as _canonical_json
 from . import merkle
 from .merkle import CompactRange, Hasher, ProofError
 from .models import TILE_HEIGHT, TILE_WIDTH, Entry, Shard, Tile, TreeHead
+
+# Layout. Each year's log is a Shard (size, root and compact range of its tree); every leaf is
+# an Entry row. The tree's nodes of levels 0, 4, 8… are kept in Tile rows of 16 hashes, so any
+# node is rebuilt from one tile with at most 15 hashes, and an inclusion or consistency proof,
+# or the root of any past size, needs one tile per 4 levels: 6 small rows at 10 million
+# entries, fetched in a single query.
+#
+# Appends run inside the caller's transaction (DESIGN.md rule 2) and lock the shard row
+# (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions already serialise
+# writers), so concurrent appenders take turns and the tree never forks.
 
 __all__ = [
     "LedgerItem", "canonical_json", "consistency_proof_for", "entries_for", "entry_content",
