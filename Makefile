@@ -47,9 +47,12 @@ test-pg: $(STAMP)
 		$(BIN)/pytest -p no:cacheprovider -n 2 --create-db; \
 	else echo "PostgreSQL 未运行，跳过 (no PostgreSQL on 127.0.0.1:5432, skipped)"; fi
 
+# The demo notary's witness runs as its own process beside the site, as a notary office's would.
 demo: $(STAMP)
 	$(BIN)/jiandu demo --records $(DEMO_RECORDS) --dir $(DEMO_DIR)
-	$(BIN)/jiandu serve
+	$(BIN)/jiandu witness serve --key var/notary/witness.key --state var/notary/state.json \
+		--origin 'jiandu.local/ledger/*' --log-key var/notary/log.vkey --port 8099 & \
+	trap 'kill $$!' EXIT; $(BIN)/jiandu serve
 
 serve: $(STAMP)
 	$(BIN)/jiandu serve

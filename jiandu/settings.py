@@ -96,8 +96,12 @@ JIANDU_LEDGER_ORIGIN = os.environ.get("JIANDU_LEDGER_ORIGIN", "jiandu.local/ledg
 JIANDU_CHECKPOINT_SECONDS = float(os.environ.get("JIANDU_CHECKPOINT_SECONDS", "5"))
 # Witnesses (notary offices): a JSON list of {"name", "url", "key"}, key being the witness's
 # verifier key string.
+# Embedded mode falls back to var/witnesses.json, which `jiandu demo` writes for its notary.
+_WITNESSES_FILE = VAR_DIR / "witnesses.json"
 try:
-    JIANDU_WITNESSES = json.loads(os.environ.get("JIANDU_WITNESSES", "[]"))
+    JIANDU_WITNESSES = json.loads(os.environ.get("JIANDU_WITNESSES") or (
+        _WITNESSES_FILE.read_text(encoding="utf-8")
+        if JIANDU_ENV == "embedded" and _WITNESSES_FILE.exists() else "[]"))
 except ValueError as exc:
     raise ImproperlyConfigured(
         "JIANDU_WITNESSES 应为 JSON 列表 (must be a JSON list of {name, url, key})"

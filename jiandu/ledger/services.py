@@ -184,6 +184,10 @@ def checkpoint_publish(*, shard: Shard | None = None, force: bool = False) -> li
     for checkpoint in made:
         if settings.JIANDU_TSA_URL:
             checkpoint_timestamp(checkpoint=checkpoint)
+        if settings.JIANDU_WITNESSES:
+            # A witness that is down or refuses is logged and asked again by the next checkpoint
+            # or `jiandu ledger witness`; the signed checkpoint stands either way.
+            checkpoint_witness(checkpoint=checkpoint)
     return made
 
 

@@ -1,6 +1,7 @@
 """The demo load (twice: the second run imports nothing new, accounts are reset), its printed
 accounts and the serve command's set-up."""
 
+import json
 import unicodedata
 
 import pytest
@@ -12,13 +13,16 @@ from jiandu.accounts.models import User
 from jiandu.accounts.services import DEMO_PASSWORD
 from jiandu.core.demo import DemoRefused, demo_load
 from jiandu.core.management.commands.demo import account_table
+from jiandu.ledger.models import Checkpoint
 from jiandu.monitoring.models import Alert
 from jiandu.org.models import Region
 from jiandu.records.models import Record
 
 
 @pytest.mark.django_db
-def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
+def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys, settings):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.JIANDU_LEDGER_KEY_FILE = str(tmp_path / "var" / "ledger.key")
     first = demo_load(records=300, directory=tmp_path / "demo", seed=3)
     assert first.regions == 8 and Region.objects.filter(code="370117").exists()
     assert first.imports["records"].created == 300
@@ -35,6 +39,14 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
     # The accounts come after the import: the liaison needs one of the imported agencies.
     liaison = User.objects.get(username="liaison")
     assert liaison.role == Role.LIAISON and liaison.agency.records.exists()
+    # Every imported row is in the ledger, which verifies, and the notary co-signed the
+    # checkpoint of each import; the site finds the notary in var/witnesses.json.
+    assert first.ledger_ok and first.ledger_entries >= 300
+    latest = Checkpoint.objects.order_by("-size").first()
+    assert latest.size == first.ledger_entries
+    assert list(latest.cosignatures.values_list("witness_name", flat=True)) == [first.notary["name"]]
+    witnesses = json.loads((tmp_path / "var" / "witnesses.json").read_text(encoding="utf-8"))
+    assert witnesses == [{k: first.notary[k] for k in ("name", "url", "key")}]
 
     user.set_password("something-else-2026")
     user.is_superuser = False
@@ -53,6 +65,11 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys):
     assert "jiandu otp_code 用户名" in out and "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in out
     assert Record.objects.count() == 300
     assert f"监督预警 alerts: {first.alerts} 条" in out
+    # Nothing new but the five import runs themselves, each logged.
+    assert f"存证日志 ledger: {first.ledger_entries + 5} 条，验证通过 (verified)" in out
+    # The notary's state went on from the first run: the second run's checkpoint is signed by
+    # the same witness (a fresh state would have refused nothing, a lost one would conflict).
+    assert "jiandu witness serve --key" in out
     again = authenticate(username="admin", password=DEMO_PASSWORD)
     assert again is not None and again.is_superuser
 

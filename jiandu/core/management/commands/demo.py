@@ -62,6 +62,13 @@ class Command(BaseCommand):
             out(f"  {KINDS[kind].label} {kind}: 共 {c.rows} 行，新增 {c.created}，更新 {c.replaced}，"
                 f"未变化 {c.unchanged}，拒收 {c.rejected}")
         out(f"  监督预警 alerts: {result.alerts} 条")
+        verdict = "验证通过 (verified)" if result.ledger_ok else "验证未通过 (verification FAILED)"
+        out(f"  存证日志 ledger: {result.ledger_entries} 条，{verdict}；"
+            f"见证 witness: {result.notary['name']}")
+        out(f"    公证处见证服务 (the notary's witness, started by make demo): jiandu witness serve "
+            f"--key {result.notary['key_file']} --state {result.notary['state_file']} "
+            f"--origin '{result.notary['origin']}' --log-key {result.notary['log_key_file']} "
+            f"--port {result.notary['url'].rsplit(':', 1)[1]}")
         rejected = sum(c.rejected for c in result.imports.values())
         if rejected:
             out(self.style.WARNING(f"  有 {rejected} 行被拒收，详见 数据管理 › 导入批次 "
