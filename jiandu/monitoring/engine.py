@@ -71,9 +71,11 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
     try:
         with transaction.atomic():
             counts = _stage(run, rules, say)
+            started = time.perf_counter()
             merge = _merge(run, rules)
             say(f"合并：新增 {merge.new}，仍存在 {merge.seen}（其中重新打开 {merge.reopened}），"
-                f"已消除 {merge.resolved}，删除未处理 {merge.deleted}")
+                f"已消除 {merge.resolved}，删除未处理 {merge.deleted}"
+                f"（{time.perf_counter() - started:.1f} 秒）")
             run.counts, run.merge = counts, asdict(merge)
             run.status = RunStatus.DONE
             run.finished_at = timezone.now()
