@@ -1,7 +1,7 @@
 """The tamper-evident log in the database: yearly shards, entries, tiles, heads, checkpoints."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import HashAlgorithm
@@ -12,6 +12,16 @@ from .choices import HashAlgorithm
 # hashes ~55 times and still reads 5 small rows at 1M, 6 at 10M, all in one query.
 TILE_HEIGHT = 4
 TILE_WIDTH = 1 << TILE_HEIGHT
+
+# An entry's primary key is its position, shard id · 2⁴⁰ + index (2⁴⁰ entries a year is far
+# beyond need). The key is then SQLite's rowid itself and PostgreSQL's only unique index, where a
+# separate unique (shard, index) index cost ~1.5 µs per entry to maintain.
+ENTRY_SHARD_STRIDE = 1 << 40
+
+
+def entry_pk(shard_id: int, index: int) -> int:
+    """The primary key of entry ``index`` of shard ``shard_id``."""
+    return shard_id * ENTRY_SHARD_STRIDE + index
 
 
 class Shard(models.Model):
@@ -55,9 +65,11 @@ class Entry(models.Model):
     """One leaf: ``content`` is the exact text whose SM3/SHA-256 leaf hash is in the tree.
 
     ``content`` is the canonical JSON (sorted keys, UTF-8, no whitespace) of what was logged;
-    ``kind``/``key`` name the object it is about (e.g. "record" and the record's ext_id).
+    ``kind``/``key`` name the object it is about (e.g. "record" and the record's ext_id). The
+    primary key is ``entry_pk(shard_id, index)``, which a constraint holds it to.
     """
 
+    id = models.BigIntegerField(primary_key=True)
     shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="entries",
                               verbose_name=_("日志分片"), db_index=False)
     index = models.PositiveBigIntegerField(_("序号"))
@@ -70,12 +82,15 @@ class Entry(models.Model):
     class Meta:
         verbose_name = _("日志条目")
         verbose_name_plural = _("日志条目")
-        ordering = ["shard", "index"]
-        # The unique (shard, index) index also serves lookups by shard, so the FK has none.
+        # The primary key orders by shard, then index; lookups by shard are ranges of it, so
+        # neither the FK nor (shard, index) has an index of its own.
+        ordering = ["id"]
         indexes = [models.Index(fields=["kind", "key"], name="ledger_entry_kind_key_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["shard", "index"],
-                                    name="ledger_entry_shard_index_unique"),
+            models.CheckConstraint(
+                condition=Q(id=F("shard_id") * ENTRY_SHARD_STRIDE + F("index"),
+                            index__lt=ENTRY_SHARD_STRIDE),
+                name="ledger_entry_id_position"),
             models.CheckConstraint(condition=~Q(kind=""), name="ledger_entry_kind_not_blank"),
             models.CheckConstraint(condition=~Q(key=""), name="ledger_entry_key_not_blank"),
         ]

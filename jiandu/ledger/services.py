@@ -26,7 +26,7 @@ from jiandu.records.interchange.schema import KINDS
 
 from . import keys, note
 from .merkle import CompactRange, Hasher
-from .models import Checkpoint, Cosignature, Entry, Shard
+from .models import Checkpoint, Cosignature, Entry, Shard, entry_pk
 from .storage import (
     LedgerItem,
     canonical_json,
@@ -375,7 +375,9 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int) -> None:
     tree = CompactRange(hasher)
     size, last = 0, -1
     while True:
-        page = list(Entry.objects.filter(shard=shard, index__gt=last).order_by("index")
+        # A range of the primary key, which is the entry's position (models.entry_pk).
+        page = list(Entry.objects.filter(pk__gt=entry_pk(shard.pk, last),
+                                         pk__lt=entry_pk(shard.pk + 1, 0)).order_by("pk")
                     .values_list("index", "kind", "key", "content", "leaf_hash")[:chunk])
         if not page:
             break

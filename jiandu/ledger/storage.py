@@ -16,7 +16,7 @@ from jiandu.records.interchange.schema import canonical_json as _canonical_json
 
 from . import merkle
 from .merkle import CompactRange, Hasher, ProofError
-from .models import TILE_HEIGHT, TILE_WIDTH, Entry, Shard, Tile, TreeHead
+from .models import TILE_HEIGHT, TILE_WIDTH, Entry, Shard, Tile, TreeHead, entry_pk
 
 # Layout. Each year's log is a Shard (size, root and compact range of its tree); every leaf is
 # an Entry row. The tree's nodes of levels 0, 4, 8… are kept in Tile rows of 16 hashes, so any
@@ -48,12 +48,21 @@ def canonical_json(obj) -> bytes:
 @dataclass(frozen=True)
 class LedgerItem:
     """One thing to log: ``kind`` (e.g. "record"), ``key`` (e.g. the record's ext_id), the
-    ``content`` dict and the hashes of attached files ("sm3:<hex>" or bare hex)."""
+    ``content`` dict and the hashes of attached files ("sm3:<hex>" or bare hex).
+
+    A caller that has already serialised the content (the import hashes each row by
+    ``canonical_json`` anyway) passes ``content_json`` instead of ``content`` and no
+    ``file_hashes``: it must be ``canonical_json(content)`` exactly, file hashes included, as
+    it is logged byte for byte. Only its type, first byte and UTF-8 are checked, so a
+    non-canonical form is not refused here; `jiandu ledger verify` would then report the row
+    and its entry as different.
+    """
 
     kind: str
     key: str
-    content: dict
+    content: dict | None = None
     file_hashes: Sequence[str] = ()
+    content_json: bytes | None = None
 
 
 def entry_content(content: dict, file_hashes: Sequence[str] = ()) -> bytes:
@@ -80,6 +89,21 @@ def entry_content(content: dict, file_hashes: Sequence[str] = ()) -> bytes:
 
 _KIND_MAX = Entry._meta.get_field("kind").max_length
 _KEY_MAX = Entry._meta.get_field("key").max_length
+
+
+def _item_json(item: LedgerItem) -> bytes:
+    """The leaf data of ``item``: its ``content_json`` as given, else ``entry_content``."""
+    data = item.content_json
+    if data is None:
+        return entry_content(item.content, item.file_hashes)
+    if item.content is not None or item.file_hashes:
+        raise ValueError("content_json 已是完整内容，不能再给 content 或 file_hashes "
+                         "(content_json is the whole content; pass no content or file_hashes)")
+    if type(data) is not bytes or not data.startswith(b"{"):
+        raise ValueError("content_json 必须是规范 JSON 对象的字节串 (content_json must be the "
+                         f"bytes of canonical_json(dict), not {type(data).__name__} "
+                         f"{bytes(data[:20]) if isinstance(data, bytes | bytearray) else ''!r})")
+    return data
 
 
 def _check_item(item: LedgerItem) -> None:
@@ -135,7 +159,7 @@ def ledger_append(*, kind: str, key: str, content: dict, file_hashes: Sequence[s
     return it. Runs in the caller's transaction; see ``ledger_append_many``."""
     with transaction.atomic():
         shard, (index,) = _append([LedgerItem(kind, key, content, tuple(file_hashes))], year)
-        return Entry.objects.get(shard=shard, index=index)
+        return Entry.objects.get(pk=entry_pk(shard.pk, index))
 
 
 def ledger_append_many(*, items: Iterable[LedgerItem], year: int | None = None) -> list[int]:
@@ -159,24 +183,39 @@ def _append(items: list[LedgerItem], year: int | None) -> tuple[Shard, list[int]
     shard = shard_for_year(year or timezone.localdate().year, lock=True)
     shard_id = shard.pk
     hasher = _hasher(shard.hash_alg)
-    leaf = hasher.leaf
-    # Each content is hashed and turned into text at once: orjson's bytes keep a ~16 KiB
-    # buffer each, which held for a whole batch cost ~80 MB at 5,000 entries.
-    datas, leaves = [], []
-    for item in items:
-        _check_item(item)
-        data = entry_content(item.content, item.file_hashes)
-        leaves.append(leaf(data))
-        datas.append(data.decode())
     old = shard.size
-    tree = CompactRange.from_bytes(hasher, old, bytes(shard.frontier))
-    levels = tree.extend_collect(leaves, TILE_HEIGHT)
     now = timezone.now()
     db_now = connection.ops.adapt_datetimefield_value(now)
+    # The loop every entry goes through, so its names are local and the usual item passes a
+    # quick type-and-length test; an item that fails it gets the full check and its message.
+    # Each content is hashed and turned into text at once: orjson's bytes keep a ~16 KiB
+    # buffer each, which held for a whole batch cost ~80 MB at 5,000 entries.
+    leaf, kind_max, key_max = hasher.leaf, _KIND_MAX, _KEY_MAX
+    pk, index = entry_pk(shard_id, old), old
+    rows, leaves = [], []
+    add_row, add_leaf = rows.append, leaves.append
+    for item in items:
+        kind, key = item.kind, item.key
+        if (type(kind) is not str or not 0 < len(kind) <= kind_max
+                or type(key) is not str or not 0 < len(key) <= key_max):
+            _check_item(item)
+        data = item.content_json
+        if data is None or item.content is not None or item.file_hashes \
+                or type(data) is not bytes or data[:1] != b"{":
+            data = _item_json(item)
+        try:
+            text = data.decode()
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"content_json 不是 UTF-8 (content_json is not UTF-8): {exc}") from exc
+        h = leaf(data)
+        add_leaf(h)
+        add_row((pk, shard_id, index, kind, key, text, h, db_now))
+        pk += 1
+        index += 1
+    tree = CompactRange.from_bytes(hasher, old, bytes(shard.frontier))
+    levels = tree.extend_collect(leaves, TILE_HEIGHT)
     with connection.cursor() as cur:
-        _insert_entries(cur, [
-            (shard_id, old + i, item.kind, item.key, data, h, db_now)
-            for i, (item, data, h) in enumerate(zip(items, datas, leaves, strict=True))])
+        _insert_entries(cur, rows)
         _write_tiles(cur, shard_id, old, levels)
         root, frontier = tree.root(), tree.to_bytes()
         # Plain statements: through the ORM these two cost ~0.8 ms a batch, more than the tiles.
@@ -200,7 +239,7 @@ def _insert_entries(cur, rows: list[tuple]) -> None:
     """
     qn = connection.ops.quote_name
     table = qn(Entry._meta.db_table)
-    columns = f"shard_id, {qn('index')}, kind, {qn('key')}, content, leaf_hash, created_at"
+    columns = f"id, shard_id, {qn('index')}, kind, {qn('key')}, content, leaf_hash, created_at"
     if connection.vendor == "postgresql":
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
@@ -210,11 +249,11 @@ def _insert_entries(cur, rows: list[tuple]) -> None:
     # Debian 12's SQLite): Django's wrapper would rewrite every %s of these long statements
     # with a regex, ~1.7 µs an entry, and would keep to Django's conservative 999.
     raw = cur.cursor
-    per = max(1, raw.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 7)
+    per = max(1, raw.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 8)
     head = f"INSERT INTO {table} ({columns}) VALUES "
     for lo in range(0, len(rows), per):
         chunk = rows[lo:lo + per]
-        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
                                [v for row in chunk for v in row])
 
 

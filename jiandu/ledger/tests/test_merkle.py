@@ -97,6 +97,26 @@ def test_hashers_follow_rfc_9162_prefixes_and_known_digests():
     assert Hasher() == SM3
 
 
+def test_sm3_without_openssl_support_falls_back_to_cryptography_with_equal_digests(monkeypatch):
+    real_new = hashlib.new
+
+    def new(name, *args, **kwargs):
+        if name == "sm3":
+            raise ValueError("unsupported hash type sm3")
+        return real_new(name, *args, **kwargs)
+
+    monkeypatch.setattr(merkle.hashlib, "new", new)
+    fallback = Hasher("sm3")
+    assert isinstance(merkle._sm3(), merkle._CryptographySM3)
+    data = "执法检查".encode() * 40
+    assert fallback.leaf(data) == SM3.leaf(data)
+    assert fallback.node(b"a" * 32, b"b" * 32) == SM3.node(b"a" * 32, b"b" * 32)
+    assert fallback.empty() == SM3.empty()
+    # A copied context is independent of the one it was copied from.
+    assert fallback.leaf(b"x") != fallback.leaf(b"y")
+    assert fallback.leaf(b"x") == SM3.leaf(b"x")
+
+
 def test_unknown_algorithm_is_refused_in_chinese():
     with pytest.raises(ValueError, match="不支持的哈希算法"):
         Hasher("md5")

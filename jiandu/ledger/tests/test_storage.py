@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiandu.ledger import merkle
 from jiandu.ledger.merkle import Hasher, ProofError
-from jiandu.ledger.models import TILE_HEIGHT, TILE_WIDTH, Entry, Shard, Tile, TreeHead
+from jiandu.ledger.models import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    Entry,
+    Shard,
+    Tile,
+    TreeHead,
+    entry_pk,
+)
 from jiandu.ledger.storage import (
     LedgerItem,
     canonical_json,
@@ -157,7 +165,46 @@ def test_file_hashes_are_logged_with_the_content():
                       file_hashes=[digest], year=2026)
 
 
+def test_content_json_is_logged_as_given_and_equals_the_dict_path():
+    digest = "cd" * 32
+    ledger_append_many(items=items(0, 3), year=2025)
+    by_dict = ledger_append_many(items=[
+        LedgerItem("evidence", "E1", {"名称": "照片", "n": 1}, (digest,))], year=2026)
+    data = canonical_json({"名称": "照片", "n": 1, "file_hashes": [digest]})
+    by_json = ledger_append_many(items=[
+        LedgerItem("evidence", "E1", content_json=data)], year=2026)
+    assert (by_dict, by_json) == ([0], [1])
+    first, second = Entry.objects.filter(kind="evidence").order_by("index")
+    assert first.content == second.content == data.decode()
+    assert bytes(first.leaf_hash) == bytes(second.leaf_hash) == merkle.SM3.leaf(data)
+    shard = Shard.objects.get(year=2026)
+    assert bytes(shard.root) == merkle.root(merkle.SM3, [merkle.SM3.leaf(data)] * 2)
+
+
+def test_entry_keys_are_positions_held_by_a_constraint():
+    ledger_append_many(items=items(0, 3), year=2025)
+    ledger_append_many(items=items(3, 2), year=2026)
+    for entry in Entry.objects.all():
+        assert entry.pk == entry_pk(entry.shard_id, entry.index)
+    assert [e.index for e in Entry.objects.all()] == [0, 1, 2, 0, 1]
+    shard = Shard.objects.get(year=2025)
+    # A row whose key is not its position, or a second row at a position, is refused.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.create(id=entry_pk(shard.pk, 3) + 1, shard=shard, index=3, kind="x",
+                             key="y", content="{}", leaf_hash=b"0" * 32,
+                             created_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.create(id=entry_pk(shard.pk, 2), shard=shard, index=2, kind="x",
+                             key="y", content="{}", leaf_hash=b"0" * 32,
+                             created_at=timezone.now())
+
+
 @pytest.mark.parametrize("item, message", [
+    (LedgerItem("record", "K", content_json=b"[1]"), "content_json"),
+    (LedgerItem("record", "K", content_json="{}"), "content_json"),
+    (LedgerItem("record", "K", content_json=b"{\"a\":\"\xff\"}"), "UTF-8"),
+    (LedgerItem("record", "K", {}, content_json=b"{}"), "content_json"),
+    (LedgerItem("record", "K", None, ("ab" * 32,), b"{}"), "content_json"),
     (LedgerItem("", "K", {}), "类别"),
     (LedgerItem("record", "", {}), "标识"),
     (LedgerItem("record", "K" * 101, {}), "标识"),
