@@ -58,8 +58,9 @@ def _sample(n: int, seed: int) -> list[int]:
     return random.Random(seed).sample(range(n), min(PROOFS, n))
 
 
-def worker_jiandu(entries: int, alg: str) -> dict:
-    """Runs inside a fresh process with DATABASE_URL set: the ledger's side."""
+def worker_jiandu(entries: int, alg: str, pre: bool = False) -> dict:
+    """Runs inside a fresh process with DATABASE_URL set: the ledger's side. ``pre`` hands the
+    ledger each content already serialised (``LedgerItem.content_json``), as pymerkle is."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiandu.settings")
     import django
 
@@ -84,7 +85,11 @@ def worker_jiandu(entries: int, alg: str) -> dict:
     append = cpu = 0.0
     for lo in range(0, entries, BATCH):
         hi = min(lo + BATCH, entries)
-        items = [LedgerItem("record", f"GC{i:010d}", content(i)) for i in range(lo, hi)]
+        if pre:
+            items = [LedgerItem("record", f"GC{i:010d}", content_json=canonical_json(content(i)))
+                     for i in range(lo, hi)]
+        else:
+            items = [LedgerItem("record", f"GC{i:010d}", content(i)) for i in range(lo, hi)]
         start, cpu_start = time.perf_counter(), time.process_time()
         with transaction.atomic():
             ledger_append_many(items=items, year=YEAR)
@@ -130,6 +135,7 @@ def worker_floor(entries: int) -> dict:
     from django.utils import timezone
 
     from jiandu.ledger import merkle, storage
+    from jiandu.ledger.models import entry_pk
 
     with transaction.atomic():
         shard = storage.shard_for_year(YEAR, hash_alg="sha256")
@@ -139,7 +145,7 @@ def worker_floor(entries: int) -> dict:
         rows = []
         for i in range(lo, min(lo + BATCH, entries)):
             data = storage.canonical_json(content(i))
-            rows.append((shard.pk, i, "record", f"GC{i:010d}", data.decode(),
+            rows.append((entry_pk(shard.pk, i), shard.pk, i, "record", f"GC{i:010d}", data.decode(),
                          merkle.SHA256.leaf(data), db_now))
         start, cpu_start = time.perf_counter(), time.process_time()
         with transaction.atomic(), connection.cursor() as cur:
@@ -279,9 +285,12 @@ def run(*, records: int, databases: list[str]) -> str:
                          "| | | | | | | | |")
             continue
         for alg in ("sha256", "sm3"):
-            r = _fresh(db, entries, "jiandu", alg)
             name = {"sha256": "SHA-256", "sm3": "SM3"}[alg]
-            lines.append(_row(f"Jiandu ledger, {label}, {name}", r, entries, pym))
+            r = _fresh(db, entries, "jiandu", alg)
+            lines.append(_row(f"Jiandu ledger, {label}, {name}, dicts", r, entries, pym))
+            r = _fresh(db, entries, "jiandu", alg, "json")
+            lines.append(_row(f"Jiandu ledger, {label}, {name}, `content_json`²", r, entries,
+                              pym))
         floor = _fresh(db, entries, "floor")
         lines.append(_row(f"floor: the entry rows alone, {label}¹", floor, entries, pym))
     lines += [
@@ -302,7 +311,7 @@ def run(*, records: int, databases: list[str]) -> str:
 def _main() -> None:
     what, entries = sys.argv[1], int(sys.argv[2])
     if what == "jiandu":
-        result = worker_jiandu(entries, sys.argv[3])
+        result = worker_jiandu(entries, sys.argv[3], sys.argv[4:] == ["json"])
     elif what == "floor":
         result = worker_floor(entries)
     elif what == "pymerkle":
@@ -313,5 +322,6 @@ def _main() -> None:
     print(json.dumps(result))
 
 
-if __name__ == "__main__":  # python -m bench.ledger jiandu N sm3|sha256 / floor N / pymerkle N FILE
+# python -m bench.ledger jiandu N sm3|sha256 [json] / floor N / pymerkle N FILE
+if __name__ == "__main__":
     _main()

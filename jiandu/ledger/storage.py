@@ -6,6 +6,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -129,12 +130,32 @@ def _origin(year: int) -> str:
     return f"{prefix.rstrip('/')}/{year}"
 
 
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise ValueError(f"年度超出范围 (year {year} is outside 2000..2100)")
+
+
+def _locked_head(year: int) -> tuple[int, str, int, bytes]:
+    """(id, hash_alg, size, frontier) of the shard of ``year``, locked for an append, by one
+    plain query (through the ORM ~0.5 ms a batch); the shard is made on its first append."""
+    _check_year(year)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, hash_alg, size, frontier FROM "
+                    f"{connection.ops.quote_name(Shard._meta.db_table)} WHERE year = %s{lock}",
+                    [year])
+        row = cur.fetchone()
+    if row is None:
+        shard = shard_for_year(year, lock=True)
+        return shard.pk, shard.hash_alg, shard.size, bytes(shard.frontier)
+    return row[0], row[1], row[2], bytes(row[3])
+
+
 def shard_for_year(year: int, *, hash_alg: str | None = None, lock: bool = False) -> Shard:
     """The shard of ``year``, created empty on first use with ``hash_alg`` (default the setting
     JIANDU_LEDGER_HASH, else SM3). ``lock`` takes the row lock appends serialise on; it needs
     a transaction."""
-    if not 2000 <= year <= 2100:
-        raise ValueError(f"年度超出范围 (year {year} is outside 2000..2100)")
+    _check_year(year)
     qs = Shard.objects.select_for_update() if lock else Shard.objects
     try:
         return qs.get(year=year)
@@ -158,8 +179,8 @@ def ledger_append(*, kind: str, key: str, content: dict, file_hashes: Sequence[s
     """Append one entry to the log of ``year`` (default: this year, in Asia/Shanghai) and
     return it. Runs in the caller's transaction; see ``ledger_append_many``."""
     with transaction.atomic():
-        shard, (index,) = _append([LedgerItem(kind, key, content, tuple(file_hashes))], year)
-        return Entry.objects.get(pk=entry_pk(shard.pk, index))
+        shard_id, (index,) = _append([LedgerItem(kind, key, content, tuple(file_hashes))], year)
+        return Entry.objects.get(pk=entry_pk(shard_id, index))
 
 
 def ledger_append_many(*, items: Iterable[LedgerItem], year: int | None = None) -> list[int]:
@@ -179,18 +200,16 @@ def ledger_append_many(*, items: Iterable[LedgerItem], year: int | None = None) 
     return indexes
 
 
-def _append(items: list[LedgerItem], year: int | None) -> tuple[Shard, list[int]]:
-    shard = shard_for_year(year or timezone.localdate().year, lock=True)
-    shard_id = shard.pk
-    hasher = _hasher(shard.hash_alg)
-    old = shard.size
-    now = timezone.now()
-    db_now = connection.ops.adapt_datetimefield_value(now)
+def _append(items: list[LedgerItem], year: int | None) -> tuple[int, list[int]]:
+    """Append ``items`` to the shard of ``year``; its id and the items' indexes."""
+    shard_id, hash_alg, old, old_frontier = _locked_head(year or timezone.localdate().year)
+    hasher = _hasher(hash_alg)
+    db_now = connection.ops.adapt_datetimefield_value(timezone.now())
     # The loop every entry goes through, so its names are local and the usual item passes a
     # quick type-and-length test; an item that fails it gets the full check and its message.
     # Each content is hashed and turned into text at once: orjson's bytes keep a ~16 KiB
     # buffer each, which held for a whole batch cost ~80 MB at 5,000 entries.
-    leaf, kind_max, key_max = hasher.leaf, _KIND_MAX, _KEY_MAX
+    leaf, dumps, kind_max, key_max = hasher.leaf, _canonical_json, _KIND_MAX, _KEY_MAX
     pk, index = entry_pk(shard_id, old), old
     rows, leaves = [], []
     add_row, add_leaf = rows.append, leaves.append
@@ -199,8 +218,13 @@ def _append(items: list[LedgerItem], year: int | None) -> tuple[Shard, list[int]
         if (type(kind) is not str or not 0 < len(kind) <= kind_max
                 or type(key) is not str or not 0 < len(key) <= key_max):
             _check_item(item)
-        data = item.content_json
-        if data is None or item.content is not None or item.file_hashes \
+        data, content = item.content_json, item.content
+        if data is None and type(content) is dict and not item.file_hashes:
+            try:
+                data = dumps(content)
+            except TypeError:
+                data = entry_content(content)  # raises the ValueError that explains it
+        elif data is None or content is not None or item.file_hashes \
                 or type(data) is not bytes or data[:1] != b"{":
             data = _item_json(item)
         try:
@@ -212,7 +236,7 @@ def _append(items: list[LedgerItem], year: int | None) -> tuple[Shard, list[int]
         add_row((pk, shard_id, index, kind, key, text, h, db_now))
         pk += 1
         index += 1
-    tree = CompactRange.from_bytes(hasher, old, bytes(shard.frontier))
+    tree = CompactRange.from_bytes(hasher, old, old_frontier)
     levels = tree.extend_collect(leaves, TILE_HEIGHT)
     with connection.cursor() as cur:
         _insert_entries(cur, rows)
@@ -224,8 +248,7 @@ def _append(items: list[LedgerItem], year: int | None) -> tuple[Shard, list[int]
                     "VALUES (%s, %s, %s, %s)", [shard_id, tree.size, root, db_now])
         cur.execute(f"UPDATE {qn(Shard._meta.db_table)} SET size = %s, root = %s, frontier = %s, "
                     "updated_at = %s WHERE id = %s", [tree.size, root, frontier, db_now, shard_id])
-    shard.size, shard.root, shard.frontier, shard.updated_at = tree.size, root, frontier, now
-    return shard, list(range(old, tree.size))
+    return shard_id, list(range(old, tree.size))
 
 
 def _insert_entries(cur, rows: list[tuple]) -> None:
@@ -254,7 +277,7 @@ def _insert_entries(cur, rows: list[tuple]) -> None:
     for lo in range(0, len(rows), per):
         chunk = rows[lo:lo + per]
         sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
-                               [v for row in chunk for v in row])
+                               list(chain.from_iterable(chunk)))
 
 
 def _read_tiles(cur, shard_id: int,
@@ -294,10 +317,13 @@ def _write_tiles(cur, shard_id: int, old_size: int, levels: list[list[bytes]]) -
             rows.append((shard_id, lvl * TILE_HEIGHT, tile, head + b"".join(chunk)))
             pos += len(chunk)
             i += len(chunk)
-    cur.executemany(
-        f"INSERT INTO {table} (shard_id, level, {qn('index')}, hashes) VALUES (%s, %s, %s, %s) "
-        f"ON CONFLICT (shard_id, level, {qn('index')}) DO UPDATE SET hashes = excluded.hashes",
-        rows)
+    sql = (f"INSERT INTO {table} (shard_id, level, {qn('index')}, hashes) VALUES (%s, %s, %s, %s) "
+           f"ON CONFLICT (shard_id, level, {qn('index')}) DO UPDATE SET hashes = excluded.hashes")
+    if connection.vendor == "sqlite":
+        # Straight to sqlite3, as the entries: Django's wrapper rewrites %s per row.
+        sqlite3.Cursor.executemany(cur.cursor, sql.replace("%s", "?"), rows)
+        return
+    cur.executemany(sql, rows)
 
 
 # ------------------------------------------------------------------ proofs and roots
