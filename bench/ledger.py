@@ -155,6 +155,35 @@ def worker_floor(entries: int) -> dict:
     return {"append": append, "cpu": cpu}
 
 
+def worker_content_floor(entries: int, path: str) -> dict:
+    """Each content alone as a blob under SQLite's rowid, in the same journal mode, one
+    transaction per batch: what any log that keeps its entries in SQLite pays at least."""
+    import sqlite3
+
+    from jiandu.records.interchange.schema import canonical_json
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("CREATE TABLE entry (id INTEGER PRIMARY KEY, content BLOB NOT NULL)")
+    append = cpu = 0.0
+    for lo in range(0, entries, BATCH):
+        hi = min(lo + BATCH, entries)
+        values = [v for i in range(lo, hi) for v in (i, canonical_json(content(i)))]
+        start, cpu_start = time.perf_counter(), time.process_time()
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("INSERT INTO entry VALUES " + ", ".join(["(?, ?)"] * (hi - lo)), values)
+        con.execute("COMMIT")
+        append += time.perf_counter() - start
+        cpu += time.process_time() - cpu_start
+    con.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return {"append": append, "cpu": cpu}
+
+
 def worker_pymerkle(entries: int, path: str) -> dict:
     """pymerkle 7.0's SqliteTree on the same pattern, SHA-256 (RFC 6962 prefixes)."""
     from pymerkle import SqliteTree, verify_consistency, verify_inclusion
@@ -248,18 +277,22 @@ def _row(label: str, r: dict, entries: int, base: dict | None) -> str:
             f"{ratio} {proofs} {memory} (peak {r['peak']:.0f} MiB) |")
 
 
-def _goals(pym: dict, results: list[tuple[str, dict]]) -> list[str]:
-    """Which goals this run met, from its own numbers."""
+def _goals(pym: dict, results: list[tuple[str, str, dict]]) -> list[str]:
+    """Which goals this run met, from its own numbers: ``results`` holds (database, row, result)."""
     if not results:
         return []
-    best = max(results, key=lambda lr: pym["cpu"] / lr[1]["cpu"])
-    ratio = pym["cpu"] / best[1]["cpu"]
-    slowest = max(max(r["inclusion"], r["consistency"]) for _, r in results)
-    growth = max(max(r["rss"].values()) - min(r["rss"].values()) for _, r in results)
+    _, best, fastest = min(results, key=lambda x: x[2]["cpu"])
+    ratio = pym["cpu"] / fastest["cpu"]
+    proofs = []
+    for label in dict.fromkeys(label for label, _, _ in results):
+        slowest = max(max(r["inclusion"], r["consistency"])
+                      for lb, _, r in results if lb == label)
+        proofs.append(f"{label} {'met' if slowest < 0.001 else 'not met'} (slowest mean "
+                      f"{slowest * 1000:.2f} ms)")
+    growth = max(max(r["rss"].values()) - min(r["rss"].values()) for _, _, r in results)
     return [
         f"Goals in this run: throughput ≥ 3× pymerkle's — {'met' if ratio >= 3 else 'not met'}"
-        f" (best CPU ratio {ratio:.1f}×, {best[0]}); proofs < 1 ms — "
-        f"{'met' if slowest < 0.001 else 'not met'} (slowest mean {slowest * 1000:.2f} ms); "
+        f" (best CPU ratio {ratio:.1f}×: {best}); proofs < 1 ms — {'; '.join(proofs)}; "
         f"memory flat — RSS grows at most {growth:.0f} MiB from a tenth of the run to its end.",
     ]
 
@@ -275,7 +308,7 @@ def run(*, records: int, databases: list[str]) -> str:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{OUT / 'pymerkle.sqlite3'}{suffix}").unlink(missing_ok=True)
     size = len(canonical_json(content(0)))
-    results: list[tuple[str, dict]] = []
+    results: list[tuple[str, str, dict]] = []
     lines = [
         "## Ledger appends and proofs (issue #5)",
         "",
@@ -303,15 +336,17 @@ def run(*, records: int, databases: list[str]) -> str:
             continue
         for alg in ("sha256", "sm3"):
             name = {"sha256": "SHA-256", "sm3": "SM3"}[alg]
-            r = _fresh(db, entries, "jiandu", alg)
-            lines.append(_row(f"Jiandu ledger, {label}, {name}, dicts", r, entries, pym))
-            results.append((label, r))
-            r = _fresh(db, entries, "jiandu", alg, "json")
-            lines.append(_row(f"Jiandu ledger, {label}, {name}, `content_json`²", r, entries,
-                              pym))
-            results.append((label, r))
+            for form, extra in (("dicts", ()), ("`content_json`²", ("json",))):
+                r = _fresh(db, entries, "jiandu", alg, *extra)
+                lines.append(_row(f"Jiandu ledger, {label}, {name}, {form}", r, entries, pym))
+                results.append((label, f"{label}, {name}, {form.rstrip('²')}", r))
         floor = _fresh(db, entries, "floor")
         lines.append(_row(f"floor: the entry rows alone, {label}¹", floor, entries, pym))
+        if db == "sqlite":
+            bare = _measured(["content-floor", str(entries), str(OUT / "content.sqlite3")],
+                             _env("sqlite:///:memory:"))
+            lines.append(_row("floor: each content alone under a rowid, SQLite³", bare, entries,
+                              pym))
     lines += [
         "",
         "¹ The same `ledger_entry` rows (content and leaf hash made beforehand) by the ledger's "
@@ -323,6 +358,11 @@ def run(*, records: int, databases: list[str]) -> str:
         "² Items handed over already serialised (`LedgerItem.content_json`, the bytes of "
         "`canonical_json`), as pymerkle's are: the row comparable with it. \"dicts\" rows also "
         "serialise each content in the timed call.",
+        "",
+        "³ Plain sqlite3, no Django: each content as a blob under the rowid, nothing else, the "
+        "same journal mode and one transaction per batch; what any log that keeps its entries "
+        "in SQLite pays at least. With a SHA-256 leaf and node hash per entry (~0.55 + 0.4 µs, "
+        "measured with timeit) it is the least a log that hashes in Python can cost on this machine.",
         "",
         *_goals(pym, results),
         "",
@@ -339,6 +379,8 @@ def _main() -> None:
         result = worker_jiandu(entries, sys.argv[3], sys.argv[4:] == ["json"])
     elif what == "floor":
         result = worker_floor(entries)
+    elif what == "content-floor":
+        result = worker_content_floor(entries, sys.argv[3])
     elif what == "pymerkle":
         result = worker_pymerkle(entries, sys.argv[3])
     else:
@@ -347,6 +389,7 @@ def _main() -> None:
     print(json.dumps(result))
 
 
-# python -m bench.ledger jiandu N sm3|sha256 [json] / floor N / pymerkle N FILE
+# python -m bench.ledger jiandu N sm3|sha256 [json] / floor N / content-floor N FILE /
+# pymerkle N FILE
 if __name__ == "__main__":
     _main()
