@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -43,4 +44,5 @@ class Command(BaseCommand):
             out.write("  见证 (witnesses): 无 (none)")
         for w in report.witnesses:
             trust = "已用所给公钥验证 (key given)" if w.trusted else "仅凭收据所附公钥 (key from receipt)"
-            out.write(f"  见证 (witness): {w.name}，时间 (time) {w.timestamp}，{trust}")
+            when = dt.datetime.fromtimestamp(w.timestamp, dt.UTC).isoformat()
+            out.write(f"  见证 (witness): {w.name}，时间 (time) {when}，{trust}")
