@@ -92,6 +92,8 @@ def _stage(run: RuleRun, rules: list[Rule], say) -> dict[str, int]:
     with connection.cursor() as cursor:
         if dialect.lock():
             cursor.execute(dialect.lock())
+        for statement in dialect.run_settings():
+            cursor.execute(statement)
         analysed = dialect.refresh_statistics(cursor, READ_TABLES)
         if analysed:
             say(f"已更新统计信息：{'、'.join(analysed)}")
