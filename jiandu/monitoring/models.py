@@ -51,6 +51,9 @@ class Alert(models.Model):
     record = models.ForeignKey(
         "records.Record", verbose_name=_("执法行为"), to_field="ext_id", db_column="record_ext_id",
         null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="alerts",
+        # Declared in Meta instead: PostgreSQL would add a second, varchar_pattern_ops index for
+        # LIKE lookups, which nothing does on this column.
+        db_index=False,
     )
     power = models.ForeignKey(
         "powers.Power", verbose_name=_("执法事项"), to_field="code", db_column="power_code",
@@ -101,6 +104,7 @@ class Alert(models.Model):
             models.Index(fields=["rule", "status"], name="monitoring_alert_rule_status"),
             models.Index(fields=["agency", "status"], name="monitoring_alert_agency_status"),
             models.Index(fields=["party_key"], name="monitoring_alert_party"),
+            models.Index(fields=["record"], name="monitoring_alert_record"),
             models.Index(fields=["assignee"], condition=Q(assignee__isnull=False),
                          name="monitoring_alert_assignee"),
         ]

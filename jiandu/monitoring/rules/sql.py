@@ -92,6 +92,12 @@ class Dialect:
         """Connection settings for writing hundreds of thousands of rows, restored afterwards."""
         yield
 
+    @contextmanager
+    def bulk_insert(self, cursor, table: str, incoming: str) -> Iterator[None]:
+        """Around an INSERT of the rows of ``incoming`` into ``table``: where it pays, the
+        table's secondary indexes are dropped before and built again after."""
+        yield
+
 
 class SQLite(Dialect):
     vendor = "sqlite"
@@ -200,6 +206,44 @@ class PostgreSQL(Dialect):
 
     def json(self, expr: str) -> str:
         return f"CAST({expr} AS jsonb)"
+
+    # Fewer new rows than this go into the indexes as they come, whatever the table holds.
+    REBUILD_FROM = 10_000
+
+    @contextmanager
+    def bulk_insert(self, cursor, table: str, incoming: str) -> Iterator[None]:
+        # Inserting a row descends every index once; building an index sorts all rows once. When
+        # the insert at least doubles the table (a first run: 258k alerts at 1M records) the
+        # build wins: 2.1 s instead of 4.5 s for the alert table's secondary ones. The price is that DROP
+        # INDEX locks the table until the commit, so readers of the alert list wait for the rest
+        # of the merge (two seconds or so); smaller inserts, every run over data that changes
+        # little, never take that lock. Names and definitions come back exactly as they were,
+        # unique ones as constraints again, and a failure rolls the drop back with the rest.
+        cursor.execute(f"SELECT count(*) FROM {incoming}")
+        (new,) = cursor.fetchone()
+        if new >= self.REBUILD_FROM:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            (stored,) = cursor.fetchone()
+        if new < self.REBUILD_FROM or new < stored:
+            yield
+            return
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid), k.conname, pg_get_constraintdef(k.oid) "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary ORDER BY c.relname", [table])
+        indexes = cursor.fetchall()
+        # An index cannot be built while the insert's deferred foreign-key checks (assignee) wait
+        # for the commit; checked at the end of each statement instead, for the rest of this
+        # transaction (the merge is the last thing a run writes), nothing else changes.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, _, constraint, _ in indexes:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"' if constraint
+                           else f'DROP INDEX "{name}"')
+        yield
+        for _, definition, constraint, constraint_definition in indexes:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_definition}'
+                           if constraint else definition)
 
     def temp_table(self, name: str, columns: str) -> list[str]:
         return [f"DROP TABLE IF EXISTS pg_temp.{name}",

@@ -180,3 +180,36 @@ def test_alert_constraints(district):
         Alert.objects.create(rule="x", detail="x", fingerprint="e" * 32, first_seen_run=alert.first_seen_run,
                              last_seen_run=alert.last_seen_run, created_at=alert.created_at,
                              updated_at=alert.updated_at)
+
+
+def _alert_indexes():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "monitoring_alert")
+    return {name: (c["columns"], c["unique"], c["index"]) for name, c in constraints.items()
+            if c["index"] or c["unique"]}
+
+
+def test_a_merge_that_rebuilds_the_alert_indexes_leaves_them_as_they_were(district, monkeypatch):
+    from django.db import IntegrityError, connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from jiandu.monitoring.rules.sql import PostgreSQL
+
+    # Every insert counts as large, so PostgreSQL drops and rebuilds the indexes around it.
+    monkeypatch.setattr(PostgreSQL, "REBUILD_FROM", 1)
+    before = _alert_indexes()
+    _major(district, "R")
+    _major(district, "S", served_on=None)
+    with CaptureQueriesContext(connection) as queries:
+        run = check()
+    dropped = [q["sql"] for q in queries
+               if q["sql"].startswith("DROP INDEX") or " DROP CONSTRAINT " in q["sql"]]
+    assert len(dropped) == (len(before) - 1 if connection.vendor == "postgresql" else 0)
+    assert run.merge["new"] == 3 and _alert_indexes() == before
+    alert = Alert.objects.get(record_id="R")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(rule="x", record_id="R", detail="x", fingerprint=alert.fingerprint,
+                             first_seen_run=run, created_at=alert.created_at, updated_at=alert.updated_at)
+    assert check().merge == {"new": 0, "seen": 3, "reopened": 0, "resolved": 0, "deleted": 0}
