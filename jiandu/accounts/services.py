@@ -417,11 +417,17 @@ def _demo_accounts_plan() -> list[dict]:
         {"username": "street", "name": "司法所监督员", "role": Role.STREET_SUPERVISOR,
          "region_code": DEMO_STREET_REGION},
         {"username": "leader", "name": "区政府领导", "role": Role.LEADER},
+        {"username": "social", "name": "社会监督员", "role": Role.SOCIAL_SUPERVISOR},
     ]
     if organ is not None:
-        # A liaison must belong to an agency: none before the district's agencies are imported.
-        plan.insert(3, {"username": "liaison", "name": f"{organ.name}联络员", "role": Role.LIAISON,
-                        "agency": organ})
+        # A liaison and an officer must belong to an agency: none before the district's agencies
+        # are imported.
+        plan[3:3] = [
+            {"username": "liaison", "name": f"{organ.name}联络员", "role": Role.LIAISON,
+             "agency": organ},
+            {"username": "officer", "name": f"{organ.name}执法人员", "role": Role.OFFICER,
+             "agency": organ},
+        ]
     return plan
 
 

@@ -30,12 +30,15 @@ def district(db):
 
 def test_demo_accounts(district, client):
     accounts = demo_accounts_ensure()
-    assert [a["username"] for a in accounts] == ["admin", "supervisor", "street", "liaison", "leader"]
+    assert [a["username"] for a in accounts] == ["admin", "supervisor", "street", "liaison", "officer",
+                                                 "leader", "social"]
     users = {u.username: u for u in User.objects.all()}
     assert users["admin"].is_superuser and users["admin"].role == Role.ADMIN
     assert users["supervisor"].agency == district["justice"]
     assert users["street"].region_code == "370117001"
     assert users["liaison"].agency.code == "11370117MB0000002B"  # the first administrative organ
+    assert users["officer"].agency == users["liaison"].agency and users["officer"].role == Role.OFFICER
+    assert users["social"].role == Role.SOCIAL_SUPERVISOR and users["social"].agency is None
     for account in accounts:
         user = authenticate(username=account["username"], password=account["password"])
         assert user is not None and not password_change_required(user)
@@ -68,11 +71,12 @@ def test_demo_accounts_reset_again(district):
     assert admin.is_active and admin.is_superuser
     assert authenticate(username="admin", password=accounts[0]["password"]) is not None
     assert TOTPDevice.objects.get(user=admin).key == DEMO_OTP_KEY
-    assert User.objects.count() == 5
+    assert User.objects.count() == 7
 
 
-def test_demo_accounts_without_agencies_skip_the_liaison(db):
-    assert [a["username"] for a in demo_accounts_ensure()] == ["admin", "supervisor", "street", "leader"]
+def test_demo_accounts_without_agencies_skip_liaison_and_officer(db):
+    assert [a["username"] for a in demo_accounts_ensure()] == ["admin", "supervisor", "street", "leader",
+                                                              "social"]
 
 
 def test_demo_accounts_refused_in_production(settings, db):

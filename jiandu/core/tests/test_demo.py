@@ -32,7 +32,7 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys, settings
     # The generator plants violations of every rule: the demo shows alerts from the start.
     assert first.alerts == Alert.objects.count() > 0
     assert [a["username"] for a in first.accounts] == ["admin", "supervisor", "street", "liaison",
-                                                       "leader"]
+                                                       "officer", "leader", "social"]
     assert {a["password"] for a in first.accounts} == {DEMO_PASSWORD}
     user = authenticate(username="admin", password=DEMO_PASSWORD)
     assert user is not None and user.is_superuser and user.is_staff
@@ -58,7 +58,8 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys, settings
     table = out[out.index("演示账户"):].splitlines()
     for username, role in [("admin", "系统管理员"), ("supervisor", "监督机构人员"),
                            ("street", "司法所人员"), ("liaison", "执法部门联络员"),
-                           ("leader", "领导（只读）")]:
+                           ("officer", "执法人员"), ("leader", "领导（只读）"),
+                           ("social", "社会监督员")]:
         line = next(line for line in table if line.split()[:1] == [username])
         assert DEMO_PASSWORD in line and role in line
         assert ("jiandu otp_code " + username in line) == (username in ("admin", "supervisor"))
