@@ -16,7 +16,12 @@ from django.core.management import call_command
 from jiandu.accounts.services import demo_accounts_ensure
 from jiandu.core.calendar import calendar_table_refresh
 from jiandu.ledger import keys as ledger_keys
-from jiandu.ledger.services import checkpoint_publish, ledger_verify, log_verifier_key
+from jiandu.ledger.services import (
+    checkpoint_publish,
+    ledger_backfill,
+    ledger_verify,
+    log_verifier_key,
+)
 from jiandu.ledger.witness import Witness
 from jiandu.ledger.witness_server import make_server
 from jiandu.monitoring.services import rule_run_execute
@@ -91,6 +96,8 @@ def demo_load(*, records: int, directory: str | Path, seed: int,
             report = interchange_import(kind=kind, path=directory / f"{kind}.jsonl",
                                         source=DEMO_SOURCE)
             imports[kind] = report.counts
+        # A database loaded by a version without the ledger has rows with no entry yet.
+        ledger_backfill()
         # Each import publishes its checkpoint once committed; this one covers a run whose
         # callbacks never ran (a load inside an outer transaction) and is a no-op otherwise.
         checkpoint_publish(force=True)

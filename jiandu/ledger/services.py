@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jiandu.accounts.choices import AuditAction
+from jiandu.accounts.services import audit_record
 from jiandu.core.crypto import DecryptionError, decrypt_text, keyed_hash
 from jiandu.records.interchange.schema import KINDS
 
@@ -40,6 +43,7 @@ log = logging.getLogger(__name__)
 
 RECORD = "record"
 IMPORT_RUN = "import_run"
+BACKFILL = "backfill"
 # Entry kinds of the contract's reference kinds (the import's kind names are plural).
 REFERENCE_KINDS = {"agencies": "agency", "officers": "officer", "powers": "power",
                    "four_lists": "four_list"}
@@ -467,8 +471,10 @@ def _history(expected: dict, kind: str, keys_: list[str], derive) -> int:
     return n
 
 
-def _verify_records(result: VerifyResult, chunk: int) -> None:
-    """Re-derive every record version (current rows and the history) and compare with its entry."""
+def _record_pages(chunk: int) -> Iterator[tuple[list[dict], dict, int]]:
+    """Every record a page at a time, in key order: (the page's rows, the expected content of
+    each version {id: {version: (content or None, why)}}, current rows and history, and how
+    many history versions the page has)."""
     from jiandu.records.models import Record
     from jiandu.records.selectors import _FIELDS
 
@@ -482,20 +488,28 @@ def _verify_records(result: VerifyResult, chunk: int) -> None:
             qs = qs.filter(ext_id__gt=last)
         page = list(qs.values(*_FIELDS, "party_key")[:chunk])
         if not page:
-            break
+            return
         last = page[-1]["ext_id"]
-        keys_ = [v["ext_id"] for v in page]
         expected: dict[str, dict[int, tuple[bytes | None, str]]] = {}
-        for v, (key, version, content, why) in zip(page, _record_contents(page), strict=True):
+        for key, version, content, why in _record_contents(page):
             expected.setdefault(key, {})[version] = (content, why)
+        revisions = _history(expected, "records", [v["ext_id"] for v in page], derive)
+        yield page, expected, revisions
+
+
+def _verify_records(result: VerifyResult, chunk: int) -> None:
+    """Re-derive every record version (current rows and the history) and compare with its entry."""
+    for page, expected, revisions in _record_pages(chunk):
+        for v in page:
             result.records += 1
+            content = expected[v["ext_id"]][v["version"]][0]
             # The search key of a person is not in the logged content; it must still be the
             # hash of the (logged) encrypted number, or searches would find the wrong person.
             if content is not None and v["party_type"] == "person" and \
                     json.loads(content)["party"]["id"] != v["party_key"]:
-                result.add(key, "相对人检索标识与身份证号不符", "party_key does not match the id")
-        result.revisions += _history(expected, "records", keys_, derive)
-        _compare(result, keys_, expected, RECORD)
+                result.add(v["ext_id"], "相对人检索标识与身份证号不符", "party_key does not match the id")
+        result.revisions += revisions
+        _compare(result, [v["ext_id"] for v in page], expected, RECORD)
 
 
 def _reference_kinds():
@@ -513,8 +527,9 @@ def _reference_kinds():
     )
 
 
-def _verify_references(result: VerifyResult, chunk: int) -> None:
-    """Re-derive every version of agencies, officers, powers and four-list items."""
+def _reference_pages(chunk: int) -> Iterator[tuple[str, list[str], dict]]:
+    """Agencies, officers, powers and four-list items a page at a time: (kind, the page's keys,
+    the expected content of each version, current rows and history)."""
     for kind, model, key_field, to_contract, prefetch in _reference_kinds():
         def derive(row: dict, version: int, kind=kind) -> tuple[bytes | None, str]:
             if kind == "officers" and row.get("id_number"):
@@ -541,7 +556,55 @@ def _verify_references(result: VerifyResult, chunk: int) -> None:
                     want = (None, str(exc))
                 expected.setdefault(getattr(obj, key_field), {})[obj.version] = want
             _history(expected, kind, keys_, derive)
-            _compare(result, keys_, expected, REFERENCE_KINDS[kind])
+            yield kind, keys_, expected
+
+
+def _verify_references(result: VerifyResult, chunk: int) -> None:
+    """Re-derive every version of agencies, officers, powers and four-list items."""
+    for kind, keys_, expected in _reference_pages(chunk):
+        _compare(result, keys_, expected, REFERENCE_KINDS[kind])
+
+
+def _unlogged(keys_: list[str], expected: dict, entry_kind: str) -> list[LedgerItem]:
+    """The versions in ``expected`` of which the log has no entry at all, oldest first."""
+    logged = set()
+    for key, content in (Entry.objects.filter(kind=entry_kind, key__in=keys_)
+                         .values_list("key", "content")):
+        try:
+            logged.add((key, json.loads(content).get("version")))
+        except ValueError:
+            logged.add((key, None))
+    return [LedgerItem(entry_kind, key, content_json=content)
+            for key in keys_ for version, (content, _why) in sorted(expected.get(key, {}).items())
+            if content is not None and (key, version) not in logged]
+
+
+def ledger_backfill(*, chunk: int = 2000, user=None) -> dict[str, int]:
+    """Log every stored version that has no entry yet: rows stored before the ledger existed.
+
+    A version that has an entry is never logged again, so a row changed behind the
+    application still differs from its entry; the entries are as of now (the closing
+    "backfill" entry says when and how many), not as of the rows' first storing.
+    """
+    counts: dict[str, int] = {}
+    pages = itertools.chain(
+        ((RECORD, [v["ext_id"] for v in page], expected) for page, expected, _ in _record_pages(chunk)),
+        ((REFERENCE_KINDS[kind], keys_, expected) for kind, keys_, expected in _reference_pages(chunk)))
+    for entry_kind, keys_, expected in pages:
+        items = _unlogged(keys_, expected, entry_kind)
+        if items:
+            with transaction.atomic():
+                ledger_append_many(items=items)
+            counts[entry_kind] = counts.get(entry_kind, 0) + len(items)
+    if counts:
+        with transaction.atomic():
+            ledger_append(kind=BACKFILL, key=timezone.now().isoformat(),
+                          content={"backfilled": counts,
+                                   "user": user.get_username() if user is not None else None})
+            audit_record(action=AuditAction.CREATE, user=user, object_type="ledger.backfill",
+                         object_id="", detail=json.dumps(counts, ensure_ascii=False))
+        checkpoint_publish(force=True)
+    return counts
 
 
 def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: str,

@@ -1,4 +1,4 @@
-"""`jiandu ledger verify|checkpoint|witness|receipt|keys`: run and inspect the tamper-evident log."""
+"""`jiandu ledger verify|backfill|checkpoint|witness|receipt|keys`: run and inspect the tamper-evident log."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("verify", help="由数据库中的数据重新推导每个条目并验证整个日志 (verify everything)")
+        sub.add_parser("backfill", help="补记日志建立前已存储、尚无条目的版本 (log rows stored before "
+                                        "the ledger existed)")
         cp = sub.add_parser("checkpoint", help="签名当前树头 (sign a checkpoint)")
         cp.add_argument("--force", action="store_true", help="不等间隔时间 (ignore the interval)")
         sub.add_parser("witness", help="请见证方联署最新检查点 (collect cosignatures)")
@@ -47,6 +49,14 @@ class Command(BaseCommand):
             raise CommandError(f"验证未通过：发现 {result.problems_total} 处问题 "
                                f"(verification failed: {result.problems_total} problems)")
         self.stdout.write(self.style.SUCCESS(f"验证通过 (verified): {summary}"))
+
+    def _backfill(self, options):
+        counts = services.ledger_backfill()
+        if not counts:
+            self.stdout.write("无需补记：每个版本都已有日志条目 (nothing to backfill)")
+            return
+        logged = "，".join(f"{kind} {n}" for kind, n in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"已补记 (backfilled): {logged}"))
 
     def _checkpoint(self, options):
         made = services.checkpoint_publish(force=options["force"])
