@@ -142,8 +142,12 @@ def candidate_records(ctx: Context) -> str:
     return ctx.shared("records", f"SELECT {columns} FROM records_record r WHERE {filters}")
 
 
+# What a rule selects of a record ``r`` for ``on_record``.
+RECORD = "r.ext_id, r.agency_code, r.party_key"
+
+
 def on_record(row: dict, facts: dict, text: str) -> Candidate:
-    """A finding about the record of ``row`` (which selects ext_id, agency_code, party_key)."""
+    """A finding about the record of ``row`` (which selects ``RECORD``)."""
     return Candidate(record=row["ext_id"], power=None, agency=row["agency_code"],
                      party=row["party_key"], facts=facts, text=text)
 

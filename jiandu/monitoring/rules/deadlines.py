@@ -7,10 +7,9 @@ import datetime as dt
 from jiandu.core.calendar import UnknownCalendarYear, known_years
 from jiandu.records.choices import Measure
 
-from .base import Context, Labels, candidate_records, day, flag, on_record, rule
+from .base import RECORD, Context, Labels, candidate_records, day, flag, on_record, rule
 from .sql import as_date
 
-RECORD = "r.ext_id, r.agency_code, r.party_key"
 DECISION_DAYS = 90
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Context, day, on_record, rule
+from .base import RECORD, Context, day, on_record, rule
 
-RECORD = "r.ext_id, r.agency_code, r.party_key"
 REPEAT_DAYS = 30
 
 

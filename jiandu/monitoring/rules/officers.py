@@ -6,9 +6,7 @@ from itertools import groupby
 
 from jiandu.org.choices import CertificateStatus
 
-from .base import Context, Labels, candidate_records, day, flag, on_record, rule
-
-RECORD = "r.ext_id, r.agency_code, r.party_key"
+from .base import RECORD, Context, Labels, candidate_records, day, flag, on_record, rule
 
 PROBLEMS = {
     "unknown": "执法证号 {certificate} 未登记",

@@ -8,9 +8,7 @@ from jiandu.powers.choices import DiscretionLevel
 from jiandu.records.choices import PENALTY_BITS, Harm, PartyType, mask_to_penalties
 from jiandu.records.selectors import penalty_labels
 
-from .base import Context, Labels, candidate_records, day, flag, on_record, rule, yuan
-
-RECORD = "r.ext_id, r.agency_code, r.party_key"
+from .base import RECORD, Context, Labels, candidate_records, day, flag, on_record, rule, yuan
 
 # Hearing thresholds in fen (Shandong 较大数额): (party type, business) -> fine at or above.
 HEARING_THRESHOLD = {(PartyType.PERSON, False): 100_000, (PartyType.ORGANIZATION, False): 500_000,
