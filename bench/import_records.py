@@ -28,16 +28,18 @@ def _run(cmd: list[str], env: dict) -> str:
     return proc.stdout
 
 
-def _run_measured(cmd: list[str], env: dict) -> tuple[float, float, str]:
+def _run_measured(cmd: list[str], env: dict, *, stream: str = "stdout") -> tuple[float, float, str]:
+    """Wall time, peak RSS (MiB) and the ``stream`` ("stdout" or "stderr") of one process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            cwd=HERE.parent)
-    out = proc.stdout.read()
+    pipes = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: subprocess.PIPE}
+    proc = subprocess.Popen(cmd, env=env, cwd=HERE.parent, **pipes)
+    out = getattr(proc, stream).read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed with status {status}")
-    return seconds, usage.ru_maxrss / 1024, out.decode()
+        tail = out[-3000:] if stream == "stderr" else ""
+        raise RuntimeError(f"{' '.join(cmd)} failed with status {status}\n{tail}")
+    return seconds, usage.ru_maxrss / 1024, out
 
 
 def ensure_generated(records: int) -> Path:
@@ -54,9 +56,10 @@ def _env(url: str) -> dict:
     return env
 
 
-def _database(kind: str) -> tuple[str, callable]:
+def _database(kind: str, name: str = "bench") -> tuple[str, callable]:
+    """A fresh database (URL, drop): SQLite in OUT/<name>.sqlite3, PostgreSQL one of its own."""
     if kind == "sqlite":
-        path = OUT / "bench.sqlite3"
+        path = OUT / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}", lambda: None

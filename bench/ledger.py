@@ -243,18 +243,9 @@ def _measured(args: list[str], env: dict) -> dict:
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
-def _database(kind: str):
-    if kind != "sqlite":
-        return import_records._database(kind)
-    path = OUT / "ledger.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", lambda: None
-
-
 def _fresh(db: str, entries: int, *args: str) -> dict:
     """A worker on a freshly migrated database of kind ``db``."""
-    url, drop = _database(db)
+    url, drop = import_records._database(db, "ledger")
     env = _env(url)
     try:
         _run([*JIANDU, "migrate", "-v0"], env)

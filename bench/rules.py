@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench import import_records
-from bench.import_records import JIANDU, OUT, _env, _pg_available, _run, ensure_generated
+from bench.import_records import JIANDU, _env, _pg_available, _run, _run_measured, ensure_generated
 
 HERE = Path(__file__).resolve().parent
 # The goal's baseline: one GROUP BY that has to read every row of the table. fine and closed_on
@@ -31,16 +30,6 @@ SQLITE_PASS = BASELINE.replace("FROM records_record", "FROM records_record NOT I
 # For transparency only: the previous baseline, which the agency_code index answers alone.
 INDEX_ONLY = "SELECT agency_code, count(*) FROM records_record GROUP BY agency_code"
 CHECK = ["check", "--as-of", "2026-07-15", "--year", "2025"]
-
-
-def _database(kind: str):
-    """A fresh database: SQLite in a file of this benchmark's own, PostgreSQL as the import's."""
-    if kind != "sqlite":
-        return import_records._database(kind)
-    path = OUT / "rules.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", lambda: None
 
 
 def _scan(url: str, sql: str, *, one_process: bool = False) -> tuple[float, int]:
@@ -100,15 +89,7 @@ def _plan(url: str, sql: str) -> str:
 
 def _check(env: dict) -> tuple[float, float, str]:
     """Wall time, peak RSS (MiB) and the progress lines of one `jiandu check` process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([*JIANDU, *CHECK], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, cwd=HERE.parent)
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"jiandu check failed with status {status}:\n{err[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, err
+    return _run_measured([*JIANDU, *CHECK], env, stream="stderr")
 
 
 def _rule_times(progress: str) -> dict[str, float]:
@@ -147,7 +128,7 @@ def run(*, records: int, databases: list[str]) -> str:
         if db == "postgresql" and not _pg_available():
             lines.append(f"| {label} | not run: no server on 127.0.0.1:5432 | | | | | | | | | | | |")
             continue
-        url, drop = _database(db)
+        url, drop = import_records._database(db, "rules")
         env = _env(url)
         try:
             _run([*JIANDU, "migrate", "-v0"], env)
