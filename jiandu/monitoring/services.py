@@ -76,38 +76,77 @@ def _reason(text: str, what: str) -> str:
     return text
 
 
-def alert_acknowledge(*, user, alert_id: int, note: str = "") -> Alert:
+# Each step once, for one alert and for many: the user and the input are checked before any
+# alert is touched; the result moves one locked alert. ``audit`` names the step in the audit log.
+Step = Callable[[Alert], Alert]
+
+
+def _acknowledging(user, note: str, audit: str) -> Step:
     _handler(user)
+    note = note.strip()
+    return lambda a: _act(a, user=user, action=AlertAction.ACKNOWLEDGE, note=note, audit=audit)
+
+
+def _dismissing(user, reason: str, audit: str) -> Step:
+    _handler(user)
+    reason = _reason(reason, "排除理由")
+    return lambda a: _act(a, user=user, action=AlertAction.DISMISS, note=reason, audit=audit,
+                          dismiss_reason=reason)
+
+
+def _assigning(user, assignee, audit: str) -> Step:
+    _handler(user)
+    if assignee is not None and not (assignee.is_active
+                                     and (assignee.is_superuser or assignee.role in SUPERVISION)):
+        raise ValidationError("承办人应为在职的监督机构人员 (the assignee must be an active supervisor)")
+    note = f"承办人：{assignee if assignee else '（无）'}"
+    return lambda a: _act(a, user=user, action=AlertAction.ASSIGN, note=note, audit=audit,
+                          assignee=assignee)
+
+
+def _to_clue(user, note: str, audit: str, clue_id: int | None = None) -> Step:
+    _handler(user)
+    note = note.strip()
+    return lambda a: _act(a, user=user, action=AlertAction.TO_CLUE, note=note, audit=audit,
+                          clue_id=clue_id)
+
+
+def _single(user, alert_id: int, step: Step) -> Alert:
     with transaction.atomic():
-        return _act(_one(user, alert_id), user=user, action=AlertAction.ACKNOWLEDGE, note=note.strip(),
-                    audit="确认预警")
+        return step(_one(user, alert_id))
+
+
+def _bulk(user, alert_ids: Iterable[int], step: Step) -> tuple[int, int]:
+    """Apply ``step`` to every alert it allows, in one transaction; returns (done, skipped).
+    Alerts outside the user's scope or in a status the action does not start from are skipped."""
+    ids = list(dict.fromkeys(int(i) for i in alert_ids))
+    done = 0
+    with transaction.atomic():
+        for alert in _locked(user, ids):
+            try:
+                step(alert)
+            except TransitionError:
+                continue
+            done += 1
+    return done, len(ids) - done
+
+
+def alert_acknowledge(*, user, alert_id: int, note: str = "") -> Alert:
+    return _single(user, alert_id, _acknowledging(user, note, "确认预警"))
 
 
 def alert_dismiss(*, user, alert_id: int, reason: str) -> Alert:
-    _handler(user)
-    reason = _reason(reason, "排除理由")
-    with transaction.atomic():
-        return _act(_one(user, alert_id), user=user, action=AlertAction.DISMISS, note=reason,
-                    audit="排除预警", dismiss_reason=reason)
+    return _single(user, alert_id, _dismissing(user, reason, "排除预警"))
 
 
 def alert_assign(*, user, alert_id: int, assignee) -> Alert:
     """Give the alert to ``assignee`` (a supervisor), or to nobody with None."""
-    _handler(user)
-    _check_assignee(assignee)
-    with transaction.atomic():
-        alert = _one(user, alert_id)
-        name = str(assignee) if assignee else "（无）"
-        return _act(alert, user=user, action=AlertAction.ASSIGN, note=f"承办人：{name}",
-                    audit="指派预警", assignee=assignee)
+    return _single(user, alert_id, _assigning(user, assignee, "指派预警"))
 
 
 def alert_to_clue(*, user, alert_id: int, clue_id: int | None = None, note: str = "") -> Alert:
     """Turn the alert into a supervision clue; ``clue_id`` names the clue once the clue app exists."""
-    _handler(user)
-    with transaction.atomic():
-        return _act(_one(user, alert_id), user=user, action=AlertAction.TO_CLUE, note=note.strip(),
-                    audit="预警转为线索", clue_id=clue_id)
+    return _single(user, alert_id, _to_clue(user, note, "预警转为线索", clue_id))
 
 
 def alert_comment(*, user, alert_id: int, text: str) -> AlertComment:
@@ -125,52 +164,17 @@ def alert_comment(*, user, alert_id: int, text: str) -> AlertComment:
     return comment
 
 
-def _check_assignee(assignee) -> None:
-    if assignee is None:
-        return
-    if not (assignee.is_active and (assignee.is_superuser or assignee.role in SUPERVISION)):
-        raise ValidationError("承办人应为在职的监督机构人员 (the assignee must be an active supervisor)")
-
-
-def _bulk(user, alert_ids: Iterable[int], act: Callable[[Alert], Alert]) -> tuple[int, int]:
-    """Apply ``act`` to every alert it allows, in one transaction; returns (done, skipped).
-    Alerts outside the user's scope or in a status the action does not start from are skipped."""
-    ids = list(dict.fromkeys(int(i) for i in alert_ids))
-    done = 0
-    with transaction.atomic():
-        for alert in _locked(user, ids):
-            try:
-                act(alert)
-            except TransitionError:
-                continue
-            done += 1
-    return done, len(ids) - done
-
-
 def alert_bulk_acknowledge(*, user, alert_ids: Iterable[int], note: str = "") -> tuple[int, int]:
-    _handler(user)
-    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.ACKNOWLEDGE,
-                                                 note=note.strip(), audit="批量确认预警"))
+    return _bulk(user, alert_ids, _acknowledging(user, note, "批量确认预警"))
 
 
 def alert_bulk_dismiss(*, user, alert_ids: Iterable[int], reason: str) -> tuple[int, int]:
-    _handler(user)
-    reason = _reason(reason, "排除理由")
-    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.DISMISS, note=reason,
-                                                 audit="批量排除预警", dismiss_reason=reason))
+    return _bulk(user, alert_ids, _dismissing(user, reason, "批量排除预警"))
 
 
 def alert_bulk_assign(*, user, alert_ids: Iterable[int], assignee) -> tuple[int, int]:
-    _handler(user)
-    _check_assignee(assignee)
-    name = str(assignee) if assignee else "（无）"
-    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.ASSIGN,
-                                                 note=f"承办人：{name}", audit="批量指派预警",
-                                                 assignee=assignee))
+    return _bulk(user, alert_ids, _assigning(user, assignee, "批量指派预警"))
 
 
 def alert_bulk_to_clue(*, user, alert_ids: Iterable[int], note: str = "") -> tuple[int, int]:
-    _handler(user)
-    return _bulk(user, alert_ids, lambda a: _act(a, user=user, action=AlertAction.TO_CLUE,
-                                                 note=note.strip(), audit="批量转为线索"))
-
+    return _bulk(user, alert_ids, _to_clue(user, note, "批量转为线索"))
