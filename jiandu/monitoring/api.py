@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated
 
@@ -224,11 +225,11 @@ def get_alert(request, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     return _detail(request, _viewer(request), alert_id)
 
 
-def _act(request, alert_id: int, call):
-    """Run one handling service and answer the alert as it now is; its refusals in the API's shape."""
-    user = _viewer(request)
+@contextmanager
+def _refusals():
+    """A handling service's refusals in the API's shape."""
     try:
-        call(user)
+        yield
     except Alert.DoesNotExist as exc:
         raise ApiError(404) from exc
     except ValidationError as exc:
@@ -236,6 +237,13 @@ def _act(request, alert_id: int, call):
     except TransitionError as exc:
         raise ApiError(409, str(exc), code="transition_not_allowed",
                        details=[{"status": exc.status, "action": exc.action}]) from exc
+
+
+def _act(request, alert_id: int, call):
+    """Run one handling service and answer the alert as it now is."""
+    user = _viewer(request)
+    with _refusals():
+        call(user)
     return _detail(request, user, alert_id)
 
 
@@ -309,16 +317,17 @@ class BulkIds(Schema):
     ids: list[AlertId] = Field(..., min_length=1, max_length=500, description="预警编号，至多 500 个")
 
 
-class BulkNoteIn(BulkIds):
-    note: str = Field("", max_length=2000, description="说明（可空）")
+# A bulk body is the single step's body with the alerts' ids.
+class BulkNoteIn(BulkIds, NoteIn):
+    pass
 
 
-class BulkDismissIn(BulkIds):
-    reason: str = Field(..., max_length=2000, pattern=NOT_BLANK, description="排除理由（必填）")
+class BulkDismissIn(BulkIds, DismissIn):
+    pass
 
 
-class BulkAssignIn(BulkIds):
-    assignee: str | None = Field(..., max_length=150, description="承办人用户名（监督机构人员）；null 取消指派")
+class BulkAssignIn(BulkIds, AssignIn):
+    pass
 
 
 class BulkOut(Schema):
@@ -331,10 +340,8 @@ BULK = "对多条预警执行同一操作，在一个事务中完成；不在数
 
 def _bulk(request, call) -> dict:
     user = _viewer(request)
-    try:
+    with _refusals():
         done, skipped = call(user)
-    except ValidationError as exc:
-        raise ApiError(422, exc.messages[0], code="invalid") from exc
     return {"done": done, "skipped": skipped}
 
 
