@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from .models import Checkpoint, Cosignature, Entry, Shard
 
 
@@ -26,8 +28,6 @@ def ledger_shards() -> list[ShardView]:
 
 
 def ledger_recent_checkpoints(limit: int = 10) -> list[Checkpoint]:
-    from django.db.models import Count
-
     return list(Checkpoint.objects.select_related("shard").annotate(witnessed=Count("cosignatures"))
                 .order_by("-created_at", "-pk")[:limit])
 
@@ -38,12 +38,16 @@ def ledger_last_verify_run():
     return VerifyRun.objects.order_by("-started_at", "-pk").first()
 
 
+def _record_visible(user, ext_id: str) -> bool:
+    from jiandu.records.selectors import records_for
+
+    return records_for(user).filter(ext_id=ext_id).exists()
+
+
 def record_entries(user, ext_id: str) -> list[Entry] | None:
     """The ledger entries of a record ``user`` may see, oldest first; None when the record is not
     in the user's scope (or does not exist), so that the page tells nothing about it."""
-    from jiandu.records.selectors import records_for
-
-    if not records_for(user).filter(ext_id=ext_id).exists():
+    if not _record_visible(user, ext_id):
         return None
     entries = list(Entry.objects.filter(kind="record", key=ext_id).select_related("shard")
                    .order_by("shard__year", "index"))
@@ -54,11 +58,9 @@ def record_entries(user, ext_id: str) -> list[Entry] | None:
 
 def entry_for_receipt(user, pk: int) -> Entry | None:
     """The entry ``pk``, if ``user`` may see what it is about (a record only within their scope)."""
-    from jiandu.records.selectors import records_for
-
     entry = Entry.objects.select_related("shard").filter(pk=pk).first()
     if entry is None:
         return None
-    if entry.kind == "record" and not records_for(user).filter(ext_id=entry.key).exists():
+    if entry.kind == "record" and not _record_visible(user, entry.key):
         return None
     return entry

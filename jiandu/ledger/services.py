@@ -288,8 +288,8 @@ def cosignature_lines(checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
     for c in checkpoint.cosignatures.order_by("witness_name"):
         if c.witness_name not in configured:
             continue
-        raw = bytes.fromhex(c.key_id) + base64.b64decode(c.signature)
-        lines.append(f"\u2014 {c.witness_name} {base64.b64encode(raw).decode()}\n")
+        lines.append(str(note.SignatureLine(c.witness_name, bytes.fromhex(c.key_id),
+                                            base64.b64decode(c.signature))))
         vkeys.append(configured[c.witness_name])
     return lines, vkeys
 

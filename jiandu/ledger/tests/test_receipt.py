@@ -92,3 +92,18 @@ def test_a_pretty_printed_receipt_is_refused():
     with pytest.raises(ReceiptError, match="规范"):
         parse_receipt(pretty)
     assert verify_receipt(data + b"\n", [log.verifier_key()]).ok
+
+
+def test_a_signature_with_non_canonical_base64_is_refused():
+    data, log = _receipt()
+    receipt = parse_receipt(data)
+    text = receipt["checkpoint"]
+    blob = text.rstrip("\n").rsplit(" ", 1)[1]
+    # An Ed25519 line holds 68 bytes: its last base64 digit before "=" carries 2 unused bits, so
+    # the next digit decodes to the same bytes but is not what an encoder writes.
+    stem = blob.rstrip("=")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    lenient = stem[:-1] + alphabet[alphabet.index(stem[-1]) ^ 1] + blob[len(stem):]
+    receipt["checkpoint"] = text.replace(blob, lenient)
+    report = verify_receipt(dumps(receipt), [log.verifier_key()])
+    assert not report.ok and "规范" in report.errors[0]
