@@ -108,9 +108,15 @@ def agency_choices(user) -> list[tuple[str, str]]:
 
 
 def agencies_filtered(user, filters: dict):
+    """`agencies_matching` with each parent and officer count, for the list page and its export."""
+    return agencies_with_officer_count(agencies_matching(user, filters).select_related("parent"))
+
+
+def agencies_matching(user, filters: dict):
+    """Agencies in scope by type and level; the term matches a code exactly or a name in part."""
     from django.db.models import Q
 
-    qs = agencies_with_officer_count(agencies_for(user).select_related("parent"))
+    qs = agencies_for(user)
     if filters.get("type"):
         qs = qs.filter(type=filters["type"])
     if filters.get("level"):
@@ -231,11 +237,7 @@ def agencies_page(user, *, type: str | None = None, level: str | None = None,
     """Agencies in the user's scope in code order, keyset-paginated."""
     from jiandu.core.selectors import keyset_page
 
-    qs = agencies_for(user)
-    if type:
-        qs = qs.filter(type=type)
-    if level:
-        qs = qs.filter(level=level)
+    qs = agencies_matching(user, {"type": type, "level": level})
     rows, next_after = keyset_page(qs, key="code", after=after, limit=limit)
     return [agency_to_contract(obj) for obj in rows], next_after
 
@@ -249,21 +251,14 @@ def agency_by_code(user, code: str) -> dict | None:
 def officers_page(user, *, agency: str | None = None, status: str | None = None,
                   after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
     """Officers in the user's data scope in certificate order, keyset-paginated, id numbers masked."""
-    from jiandu.accounts.selectors import scoped
     from jiandu.core.selectors import keyset_page
 
-    qs = scoped(Officer.objects.all(), user)
-    if agency:
-        qs = qs.filter(agency_id=agency)
-    if status:
-        qs = qs.filter(status=status)
+    qs = officers_filtered(user, {"agency": agency, "status": status})
     rows, next_after = keyset_page(qs, key="certificate", after=after, limit=limit)
     return [officer_to_api(obj) for obj in rows], next_after
 
 
 def officer_for(user, certificate: str) -> dict | None:
     """One officer if the user's scope holds them; None otherwise, as if unknown."""
-    from jiandu.accounts.selectors import scoped
-
-    obj = scoped(Officer.objects.all(), user).filter(certificate=certificate).first()
+    obj = officers_for(user).filter(certificate=certificate).first()
     return None if obj is None else officer_to_api(obj)

@@ -49,12 +49,16 @@ def powers_for(user):
     return scoped(Power.objects.select_related("agency"), user)
 
 
+def _powers_with_tiers(user):
+    return powers_for(user).prefetch_related(
+        Prefetch("tiers", queryset=DiscretionTier.objects.order_by("min_amount", "max_amount")))
+
+
 def powers_filtered(user, filters: dict):
     """Powers in scope by kind and agency; the term matches a code exactly or a name in part."""
     from django.db.models import Q
 
-    qs = powers_for(user).prefetch_related(
-        Prefetch("tiers", queryset=DiscretionTier.objects.order_by("min_amount", "max_amount")))
+    qs = _powers_with_tiers(user)
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
     if filters.get("agency"):
@@ -107,20 +111,12 @@ def power_to_api(obj: Power) -> dict:
     return row
 
 
-def _powers_with_tiers(user):
-    return powers_for(user).prefetch_related(Prefetch("tiers", queryset=DiscretionTier.objects.all()))
-
-
 def powers_page(user, *, kind: str | None = None, agency: str | None = None,
                 after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
     """Powers in the user's scope with their 裁量基准 tiers in code order, keyset-paginated."""
     from jiandu.core.selectors import keyset_page
 
-    qs = _powers_with_tiers(user)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if agency:
-        qs = qs.filter(agency_id=agency)
+    qs = powers_filtered(user, {"kind": kind, "agency": agency})
     rows, next_after = keyset_page(qs, key="code", after=after, limit=limit)
     return [power_to_api(obj) for obj in rows], next_after
 
