@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from jiandu.accounts.access import SUPERVISION
+from jiandu.accounts.access import SUPERVISION, Access
 from jiandu.accounts.choices import AuditAction
 from jiandu.accounts.selectors import scoped
 from jiandu.accounts.services import audit_record
@@ -34,9 +34,12 @@ def rule_run_execute(*, as_of: dt.date, year: int, rules: Sequence[Rule] | None 
     return run
 
 
+# Who handles alerts, and may be given one: active supervision staff (superusers always).
+HANDLING = Access(public=False, roles=SUPERVISION)
+
+
 def _handler(user) -> None:
-    if not (user and user.is_authenticated and user.is_active
-            and (user.is_superuser or user.role in SUPERVISION)):
+    if not (user and HANDLING.allows(user)):
         raise PermissionDenied("只有监督机构人员可以处理预警 (only supervisors handle alerts)")
 
 
@@ -96,8 +99,7 @@ def _dismissing(user, reason: str, audit: str) -> Step:
 
 def _assigning(user, assignee, audit: str) -> Step:
     _handler(user)
-    if assignee is not None and not (assignee.is_active
-                                     and (assignee.is_superuser or assignee.role in SUPERVISION)):
+    if assignee is not None and not HANDLING.allows(assignee):
         raise ValidationError("承办人应为在职的监督机构人员 (the assignee must be an active supervisor)")
     note = f"承办人：{assignee if assignee else '（无）'}"
     return lambda a: _act(a, user=user, action=AlertAction.ASSIGN, note=note, audit=audit,

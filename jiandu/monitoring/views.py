@@ -28,15 +28,11 @@ VIEWERS = tuple(module_by_slug("monitoring").roles)
 HANDLERS = tuple(SUPERVISION)
 
 
-def _handles(user) -> bool:
-    return user.is_superuser or user.role in SUPERVISION
-
-
 @require(*VIEWERS)
 def alert_list(request):
     form = AlertFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
-    context = {"title": _("监督预警"), "can_handle": _handles(request.user)}
+    context = {"title": _("监督预警"), "can_handle": services.HANDLING.allows(request.user)}
     if context["can_handle"]:
         context["bulk_form"] = BulkForm()
     if not is_partial(request):
@@ -64,7 +60,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         # A natural person's name and masked id are personal data: who read them is logged.
         audit_record(action=AuditAction.VIEW_PERSONAL, request=request, object_type="monitoring.alert",
                      object_id=str(alert.pk))
-    handles = _handles(request.user)
+    handles = services.HANDLING.allows(request.user)
     forms = forms or {}
     # A step the service refused (wrong status, a reason missing) is said at the top of the
     # handling block: the form it came from may no longer be shown in the alert's status.
