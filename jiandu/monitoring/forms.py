@@ -67,15 +67,10 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=_textarea(2))
 
 
+# A CharField strips its value, so a reason or comment of blanks is refused as missing.
 class DismissForm(forms.Form):
     reason = forms.CharField(label=_("排除理由"), max_length=2000, widget=_textarea(),
                              error_messages={"required": _("请填写排除理由")})
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(_("请填写排除理由"))
-        return reason
 
 
 class AssignForm(forms.Form):
@@ -91,12 +86,6 @@ class AssignForm(forms.Form):
 class CommentForm(forms.Form):
     text = forms.CharField(label=_("评论"), max_length=4000, widget=_textarea(),
                            error_messages={"required": _("请填写评论内容")})
-
-    def clean_text(self):
-        text = self.cleaned_data["text"].strip()
-        if not text:
-            raise forms.ValidationError(_("请填写评论内容"))
-        return text
 
 
 BULK_ACTIONS = [
@@ -123,6 +112,6 @@ class BulkForm(AssignForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("action") == "dismiss" and not (data.get("reason") or "").strip():
+        if data.get("action") == "dismiss" and not data.get("reason"):
             self.add_error("reason", _("批量排除须填写排除理由"))
         return data
