@@ -79,6 +79,10 @@ def after_field():
                  description="游标：上一页返回的 next；省略则从第一页开始 (keyset cursor)")
 
 
+def next_field():
+    return Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+
+
 def _iso_date_text(value):
     # pydantic also reads "0" or 1700000000 as a Unix time; a query date is only ever YYYY-MM-DD.
     if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):

@@ -8,7 +8,15 @@ from ninja import Field, Path, Query, Router, Schema
 
 from jiandu.accounts.choices import AuditAction
 from jiandu.accounts.services import audit_record
-from jiandu.core.api import ERRORS, KEY_PATTERN, USCC_PATTERN, after_field, found, limit_field
+from jiandu.core.api import (
+    ERRORS,
+    KEY_PATTERN,
+    USCC_PATTERN,
+    after_field,
+    found,
+    limit_field,
+    next_field,
+)
 
 from .choices import AgencyType, CertificateStatus, Level
 from .selectors import agencies_page, agency_by_code, officer_for, officers_page
@@ -27,7 +35,7 @@ class AgencyOut(Schema):
 
 class AgencyPage(Schema):
     items: list[AgencyOut]
-    next: str | None = Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+    next: str | None = next_field()
 
 
 class AgencyFilters(Schema):
@@ -52,7 +60,7 @@ class OfficerOut(Schema):
 
 class OfficerPage(Schema):
     items: list[OfficerOut]
-    next: str | None = Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+    next: str | None = next_field()
 
 
 class OfficerFilters(Schema):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from ninja import Field, Path, Query, Router, Schema
 
-from jiandu.core.api import ERRORS, KEY_PATTERN, USCC_PATTERN, after_field, found, limit_field
+from jiandu.core.api import (
+    ERRORS,
+    KEY_PATTERN,
+    USCC_PATTERN,
+    after_field,
+    found,
+    limit_field,
+    next_field,
+)
 
 from .choices import DiscretionLevel, FourList, MaxHarm, PowerKind
 from .selectors import four_lists_page, power_by_code, powers_page
@@ -33,7 +41,7 @@ class PowerOut(Schema):
 
 class PowerPage(Schema):
     items: list[PowerOut]
-    next: str | None = Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+    next: str | None = next_field()
 
 
 class PowerFilters(Schema):
@@ -55,7 +63,7 @@ class FourListOut(Schema):
 
 class FourListPage(Schema):
     items: list[FourListOut]
-    next: str | None = Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+    next: str | None = next_field()
 
 
 class FourListFilters(Schema):

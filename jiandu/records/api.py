@@ -24,6 +24,7 @@ from jiandu.core.api import (
     after_field,
     found,
     limit_field,
+    next_field,
 )
 from jiandu.powers.choices import DiscretionLevel, PowerKind
 
@@ -85,7 +86,7 @@ class RecordOut(Schema):
 
 class RecordPage(Schema):
     items: list[RecordOut]
-    next: str | None = Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+    next: str | None = next_field()
 
 
 class RecordFilters(Schema):
