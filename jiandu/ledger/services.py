@@ -429,10 +429,9 @@ def _expected(row: dict, version: int) -> tuple[str, int, bytes | None, str]:
         record_ledger_content(row, version=version, party_key=party_key)), ""
 
 
-def _compare(result: VerifyResult, keys_: list[str],
-             expected: dict[str, dict[int, tuple[bytes | None, str]]], entry_kind: str) -> None:
-    """Every expected version of ``keys_`` against the entries of ``entry_kind`` for them."""
-    logged: dict[str, dict[int, list[bytes]]] = {}
+def _logged_versions(entry_kind: str, keys_: list[str]) -> dict[str, dict[int | None, list[bytes]]]:
+    """{key: {version: [logged contents]}} of the entries of ``entry_kind`` for ``keys_``."""
+    logged: dict[str, dict[int | None, list[bytes]]] = {}
     for key, content in (Entry.objects.filter(kind=entry_kind, key__in=keys_)
                          .values_list("key", "content")):
         try:
@@ -440,6 +439,13 @@ def _compare(result: VerifyResult, keys_: list[str],
         except ValueError:
             version = None  # a log entry edited into invalid JSON: its leaf check reports it
         logged.setdefault(key, {}).setdefault(version, []).append(content.encode())
+    return logged
+
+
+def _compare(result: VerifyResult, keys_: list[str],
+             expected: dict[str, dict[int, tuple[bytes | None, str]]], entry_kind: str) -> None:
+    """Every expected version of ``keys_`` against the entries of ``entry_kind`` for them."""
+    logged = _logged_versions(entry_kind, keys_)
     for key in keys_:
         have = logged.get(key, {})
         for version, (want, why) in sorted(expected.get(key, {}).items()):
@@ -567,16 +573,10 @@ def _verify_references(result: VerifyResult, chunk: int) -> None:
 
 def _unlogged(keys_: list[str], expected: dict, entry_kind: str) -> list[LedgerItem]:
     """The versions in ``expected`` of which the log has no entry at all, oldest first."""
-    logged = set()
-    for key, content in (Entry.objects.filter(kind=entry_kind, key__in=keys_)
-                         .values_list("key", "content")):
-        try:
-            logged.add((key, json.loads(content).get("version")))
-        except ValueError:
-            logged.add((key, None))
+    logged = _logged_versions(entry_kind, keys_)
     return [LedgerItem(entry_kind, key, content_json=content)
             for key in keys_ for version, (content, _why) in sorted(expected.get(key, {}).items())
-            if content is not None and (key, version) not in logged]
+            if content is not None and version not in logged.get(key, {})]
 
 
 def ledger_backfill(*, chunk: int = 2000, user=None) -> dict[str, int]:
