@@ -52,48 +52,33 @@
     }]
   }, function (p) { return p.data && p.data.status ? "status=" + encodeURIComponent(p.data.status) : null; });
 
-  var rules = data.rules.slice().sort(function (a, b) { return a.total - b.total; });
-  draw("chart-alert-rule", {
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-    legend: { top: 0 },
-    grid: { left: 8, right: 40, top: 30, bottom: 10, containLabel: true },
-    xAxis: { type: "value", minInterval: 1, axisLabel: { show: !narrow() } },
-    yAxis: {
-      type: "category",
-      data: rules.map(function (r) { return r.name; }),
-      axisLabel: { width: narrow() ? 120 : 200, overflow: "truncate" }
-    },
-    series: [
-      { type: "bar", name: label.active, stack: "n", barMaxWidth: 18, itemStyle: { color: "#a3161c" },
-        data: rules.map(function (r) { return r.active; }) },
-      { type: "bar", name: label.handled, stack: "n", barMaxWidth: 18, itemStyle: { color: "#9aa5b4" },
-        label: { show: true, position: "right", formatter: function (p) { return rules[p.dataIndex].total; } },
-        data: rules.map(function (r) { return r.total - r.active; }) }
-    ]
-  }, function (p) { return "rule=" + encodeURIComponent(rules[p.dataIndex].rule); });
+  // Open (active) and handled alerts stacked per row, the total at the bar's end; ``rows`` are
+  // drawn bottom-up, so the caller gives them smallest first.
+  function stackedBars(id, rows, labelWidth, filter) {
+    draw(id, {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 40, top: 30, bottom: 10, containLabel: true },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { show: !narrow() } },
+      yAxis: {
+        type: "category",
+        data: rows.map(function (r) { return r.name; }),
+        axisLabel: { width: narrow() ? 120 : labelWidth, overflow: "truncate" }
+      },
+      series: [
+        { type: "bar", name: label.active, stack: "n", barMaxWidth: 18, itemStyle: { color: "#a3161c" },
+          data: rows.map(function (r) { return r.active; }) },
+        { type: "bar", name: label.handled, stack: "n", barMaxWidth: 18, itemStyle: { color: "#9aa5b4" },
+          label: { show: true, position: "right", formatter: function (p) { return rows[p.dataIndex].total; } },
+          data: rows.map(function (r) { return r.total - r.active; }) }
+      ]
+    }, function (p) { return filter(rows[p.dataIndex]); });
+  }
 
-  var agencies = data.agencies.slice().reverse();
-  draw("chart-alert-agency", {
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-    legend: { top: 0 },
-    grid: { left: 8, right: 40, top: 30, bottom: 10, containLabel: true },
-    xAxis: { type: "value", minInterval: 1, axisLabel: { show: !narrow() } },
-    yAxis: {
-      type: "category",
-      data: agencies.map(function (r) { return r.name; }),
-      axisLabel: { width: narrow() ? 120 : 240, overflow: "truncate" }
-    },
-    series: [
-      { type: "bar", name: label.active, stack: "n", barMaxWidth: 18, itemStyle: { color: "#a3161c" },
-        data: agencies.map(function (r) { return r.active; }) },
-      { type: "bar", name: label.handled, stack: "n", barMaxWidth: 18, itemStyle: { color: "#9aa5b4" },
-        label: { show: true, position: "right", formatter: function (p) { return agencies[p.dataIndex].total; } },
-        data: agencies.map(function (r) { return r.total - r.active; }) }
-    ]
-  }, function (p) {
-    var agency = agencies[p.dataIndex].agency;
-    return agency ? "agency=" + encodeURIComponent(agency) : null;
-  });
+  stackedBars("chart-alert-rule", data.rules.slice().sort(function (a, b) { return a.total - b.total; }),
+              200, function (r) { return "rule=" + encodeURIComponent(r.rule); });
+  stackedBars("chart-alert-agency", data.agencies.slice().reverse(), 240,
+              function (r) { return r.agency ? "agency=" + encodeURIComponent(r.agency) : null; });
 
   window.addEventListener("resize", function () {
     charts.forEach(function (chart) { chart.resize(); });
