@@ -17,11 +17,22 @@ class ShardView:
     cosignatures: list[Cosignature]
 
 
+def latest_checkpoint(shard: Shard) -> Checkpoint | None:
+    """The checkpoint of ``shard`` with the largest tree (the newest: a shard only grows)."""
+    return Checkpoint.objects.filter(shard=shard).select_related("shard").order_by("-size").first()
+
+
+def entry_latest(kind: str, key: str) -> Entry | None:
+    """The newest entry of the object ``kind`` ``key`` (its latest version), with its shard."""
+    return (Entry.objects.filter(kind=kind, key=key).select_related("shard")
+            .order_by("-shard__year", "-index").first())
+
+
 def ledger_shards() -> list[ShardView]:
     """Every shard (one per year, a handful) with its latest checkpoint and who co-signed it."""
     views = []
     for shard in Shard.objects.order_by("-year"):
-        checkpoint = Checkpoint.objects.filter(shard=shard).order_by("-size").first()
+        checkpoint = latest_checkpoint(shard)
         cosigs = list(checkpoint.cosignatures.order_by("witness_name")) if checkpoint else []
         views.append(ShardView(shard, checkpoint, cosigs))
     return views

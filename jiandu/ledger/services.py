@@ -27,7 +27,7 @@ from jiandu.accounts.services import audit_record
 from jiandu.core.crypto import DecryptionError, decrypt_text, keyed_hash
 from jiandu.records.interchange.schema import KINDS
 
-from . import keys, note
+from . import keys, note, selectors
 from .merkle import CompactRange, Hasher
 from .models import Checkpoint, Cosignature, Entry, Shard, entry_pk
 from .storage import (
@@ -176,7 +176,7 @@ def checkpoint_publish(*, shard: Shard | None = None, force: bool = False) -> li
     for sh in ([shard] if shard is not None else Shard.objects.order_by("year")):
         with transaction.atomic():
             sh = Shard.objects.select_for_update().get(pk=sh.pk)
-            last = Checkpoint.objects.filter(shard=sh).order_by("-size").first()
+            last = selectors.latest_checkpoint(sh)
             if sh.size == 0 or last is not None and last.size >= sh.size:
                 continue
             age = None if last is None else (timezone.now() - last.created_at).total_seconds()
@@ -256,6 +256,16 @@ def checkpoint_witness(*, checkpoint: Checkpoint) -> list[WitnessResult]:
     return results
 
 
+def checkpoint_witness_latest() -> list[tuple[Checkpoint, list[WitnessResult]]]:
+    """`checkpoint_witness` on the latest checkpoint of every shard that has one."""
+    done = []
+    for shard in Shard.objects.order_by("year"):
+        checkpoint = selectors.latest_checkpoint(shard)
+        if checkpoint is not None:
+            done.append((checkpoint, checkpoint_witness(checkpoint=checkpoint)))
+    return done
+
+
 def _witness_cosign(checkpoint: Checkpoint, url: str, old_size: int) -> str:
     from .witness import Conflict
     from .witness_server import post_checkpoint
@@ -306,7 +316,7 @@ def receipt_build(*, entry: Entry) -> dict:
     checkpoint = (covering.filter(cosignatures__isnull=False).first() or covering.first())
     if checkpoint is None:
         checkpoint_publish(shard=shard, force=True)
-        checkpoint = Checkpoint.objects.filter(shard=shard).order_by("-size").first()
+        checkpoint = selectors.latest_checkpoint(shard)
     lines, vkeys = cosignature_lines(checkpoint)
     text = note.add_signature_lines(checkpoint.note, lines) if lines else checkpoint.note
     return build_receipt(
@@ -361,7 +371,7 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int) -> None:
     """Recompute every leaf of ``shard`` from its stored content and the root from the leaves;
     compare with the stored leaves, the shard's head and its latest checkpoint (and signature)."""
     hasher = Hasher(shard.hash_alg)
-    checkpoint = Checkpoint.objects.filter(shard=shard).order_by("-size").first()
+    checkpoint = selectors.latest_checkpoint(shard)
     signed_root = None
     if checkpoint is not None:
         where = f"checkpoint {shard.origin}@{checkpoint.size}"

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from jiandu.ledger import note, services
+from jiandu.ledger import note, selectors, services
 from jiandu.ledger.receipt import dumps
 
 
@@ -66,27 +66,19 @@ class Command(BaseCommand):
             self.stdout.write(cp.note)
 
     def _witness(self, options):
-        from jiandu.ledger.models import Checkpoint, Shard
-
         if not settings.JIANDU_WITNESSES:
             raise CommandError("未配置见证方 JIANDU_WITNESSES (no witnesses configured)")
         failed = False
-        for shard in Shard.objects.order_by("year"):
-            checkpoint = Checkpoint.objects.filter(shard=shard).order_by("-size").first()
-            if checkpoint is None:
-                continue
-            for r in services.checkpoint_witness(checkpoint=checkpoint):
+        for checkpoint, results in services.checkpoint_witness_latest():
+            for r in results:
                 failed |= not r.ok
                 state = "已联署 (co-signed)" if r.ok else f"失败 (failed): {r.message}"
-                self.stdout.write(f"{shard.origin}@{checkpoint.size} {r.witness}: {state}")
+                self.stdout.write(f"{checkpoint.shard.origin}@{checkpoint.size} {r.witness}: {state}")
         if failed:
             raise CommandError("部分见证未联署 (some witnesses did not co-sign)")
 
     def _receipt(self, options):
-        from jiandu.ledger.models import Entry
-
-        entry = (Entry.objects.filter(kind=options["kind"], key=options["key"])
-                 .select_related("shard").order_by("-shard__year", "-index").first())
+        entry = selectors.entry_latest(options["kind"], options["key"])
         if entry is None:
             raise CommandError(f"日志中没有 {options['kind']} {options['key']} 的条目 "
                                f"(no entry for it in the ledger)")
