@@ -102,6 +102,15 @@ def mask_id_number(number: str | None) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
+def id_number_masked(token: str) -> str:
+    """An encrypted 身份证号 as a screen may show it: decrypted only to be masked at once; a token
+    that cannot be decrypted shows as such rather than failing the whole page."""
+    try:
+        return mask_id_number(decrypt_text(token))
+    except DecryptionError:
+        return "（无法解密）"
+
+
 def mask_phone(phone: str | None) -> str:
     """138****5678."""
     if not phone:

@@ -47,12 +47,9 @@ def agencies_with_officer_count(queryset):
 
 def officer_id_number_masked(obj: Officer) -> str:
     """The officer's 身份证号 as it may be shown on screen: decrypted only to be masked at once."""
-    from jiandu.core.crypto import DecryptionError, mask_id_number
+    from jiandu.core.crypto import id_number_masked
 
-    try:
-        return mask_id_number(decrypt_text(obj.id_number_enc))
-    except DecryptionError:
-        return "（无法解密）"
+    return id_number_masked(obj.id_number_enc)
 
 
 def officers_with_id_number(queryset, term: str):

@@ -85,14 +85,11 @@ def interchange_rows(kind: str) -> Iterator[dict]:
 
 def record_party_id_masked(obj: Record) -> str:
     """The party's id as it may be shown: a person's 身份证号 masked, an organisation's USCC in full."""
-    from jiandu.core.crypto import DecryptionError, mask_id_number
+    from jiandu.core.crypto import id_number_masked
 
     if obj.party_type != PartyType.PERSON:
         return obj.party_id_plain or ""
-    try:
-        return mask_id_number(decrypt_text(obj.party_id_enc))
-    except DecryptionError:
-        return "（无法解密）"
+    return id_number_masked(obj.party_id_enc)
 
 
 def penalty_labels(mask: int | None) -> str:
@@ -120,13 +117,7 @@ def revision_content_masked(obj) -> str:
     """A history version's contract JSON for the screen: personal ids masked, never the ciphertext."""
     import json
 
-    from jiandu.core.crypto import DecryptionError, mask_id_number
-
-    def masked(token):
-        try:
-            return mask_id_number(decrypt_text(token))
-        except DecryptionError:
-            return "（无法解密）"
+    from jiandu.core.crypto import id_number_masked as masked
 
     content = json.loads(obj.content)
     if obj.kind == "officers" and content.get("id_number"):
@@ -228,7 +219,7 @@ RECORD_EXPORT_HEADERS = ("记录编号", "执法类别", "执法主体", "执法
 
 def record_export_rows(qs) -> Iterator[tuple]:
     """Rows for the Excel export of ``qs`` (already scoped and filtered), in the list's order."""
-    from jiandu.core.crypto import DecryptionError, mask_id_number
+    from jiandu.core.crypto import id_number_masked
     from jiandu.powers.choices import PowerKind
 
     from .choices import Procedure
@@ -240,13 +231,8 @@ def record_export_rows(qs) -> Iterator[tuple]:
               "action_on", "filed_on", "decided_on", "decision_no", "penalty_mask", "fine",
               "served_on", "disclosed_on", "closed_on")
     for v in qs.order_by("-id").values(*fields).iterator(chunk_size=2000):
-        if v["party_type"] == PartyType.PERSON:
-            try:
-                party_id = mask_id_number(decrypt_text(v["party_id_enc"]))
-            except DecryptionError:
-                party_id = "（无法解密）"
-        else:
-            party_id = v["party_id_plain"]
+        party_id = (id_number_masked(v["party_id_enc"]) if v["party_type"] == PartyType.PERSON
+                    else v["party_id_plain"])
         yield (v["ext_id"], str(kinds.get(v["kind"], v["kind"])), v["agency__name"], v["power_id"],
                v["power__name"], str(party_types.get(v["party_type"], "")), v["party_name"],
                party_id, str(procedures.get(v["procedure"], "")) if v["procedure"] else "",
@@ -415,15 +401,12 @@ def import_run_problems(run, limit: int = 500) -> list[dict]:
 def record_to_api(v: dict) -> dict:
     """A stored record (a ``values()`` row of `_FIELDS`) in the contract's shape for the API: a
     person's 身份证号 masked, never plain nor encrypted; the fine as exact decimal text."""
-    from jiandu.core.crypto import DecryptionError, mask_id_number
+    from jiandu.core.crypto import id_number_masked
     from jiandu.core.money import format_yuan
 
     row = record_to_contract(v, reveal=False)
     if v["party_type"] == PartyType.PERSON:
-        try:
-            row["party"]["id"] = mask_id_number(decrypt_text(v["party_id_enc"]))
-        except DecryptionError:
-            row["party"]["id"] = "（无法解密）"
+        row["party"]["id"] = id_number_masked(v["party_id_enc"])
     if row["fine"] is not None:
         row["fine"] = format_yuan(row["fine"])
     return row
@@ -433,20 +416,10 @@ def records_page(user, *, kind: str | None = None, agency: str | None = None,
                  act_on_from=None, act_on_to=None, decided: bool | None = None,
                  after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
     """Records in the user's data scope in id order, filtered, keyset-paginated."""
-    from jiandu.accounts.selectors import scoped
     from jiandu.core.selectors import keyset_page
 
-    qs = scoped(Record.objects.all(), user)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if agency:
-        qs = qs.filter(agency_id=agency)
-    if act_on_from:
-        qs = qs.filter(act_on__gte=act_on_from)
-    if act_on_to:
-        qs = qs.filter(act_on__lte=act_on_to)
-    if decided is not None:
-        qs = qs.filter(decided_on__isnull=not decided)
+    qs = records_filtered(user, {"kind": kind, "agency": agency, "date_from": act_on_from,
+                                 "date_to": act_on_to, "decided": {True: "yes", False: "no"}.get(decided)})
     rows, next_after = keyset_page(qs.values(*_FIELDS), key="ext_id", after=after, limit=limit)
     return [record_to_api(v) for v in rows], next_after
 
