@@ -99,13 +99,18 @@ def parse_add_checkpoint_body(data: bytes) -> tuple[int, list[bytes], str]:
         raise BadRequest("首行须为 “old <大小>” (first line must be 'old <size>')")
     if len(lines) - 1 > MAX_PROOF_LINES:
         raise BadRequest("一致性证明超过 63 行 (more than 63 proof lines)")
+    return int(match.group(1)), parse_proof_lines(lines[1:]), checkpoint_text
+
+
+def parse_proof_lines(lines: Sequence[str]) -> list[bytes]:
+    """The hashes of a consistency proof written one base64 hash per line."""
     proof = []
-    for line in lines[1:]:
+    for line in lines:
         try:
             proof.append(base64.b64decode(line.encode("ascii"), validate=True))
         except (binascii.Error, UnicodeEncodeError):
             raise BadRequest("证明行不是 base64 (proof line is not base64)") from None
-    return int(match.group(1)), proof, checkpoint_text
+    return proof
 
 
 # --- the witness -------------------------------------------------------------------------------

@@ -264,6 +264,9 @@ def test_cli_keygen_and_cosign(tmp_path, log_signer, capsys):
     log.leaves += leaves("d", 4)
     cp_file.write_text(log.checkpoint())
     proof_file = tmp_path / "proof.txt"
+    proof_file.write_text("not*base64\n")
+    with pytest.raises(CommandError, match="proof line is not base64"):
+        call_command("witness", "cosign", str(cp_file), "--proof", str(proof_file), *common)
     proof_file.write_text("".join(base64.b64encode(h).decode() + "\n" for h in log.proof(4)))
     call_command("witness", "cosign", str(cp_file), "--proof", str(proof_file), *common)
     assert note.verify_cosignature(log.checkpoint(), capsys.readouterr().out, verifier)

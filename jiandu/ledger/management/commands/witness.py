@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from jiandu.ledger import keys, note
-from jiandu.ledger.witness import WitnessError
+from jiandu.ledger.witness import WitnessError, parse_proof_lines
 from jiandu.ledger.witness_server import add_serve_arguments, serve, witness_from_args
 
 
@@ -62,11 +60,7 @@ class Command(BaseCommand):
         text = Path(options["checkpoint"]).read_text(encoding="utf-8")
         proof = []
         if options["proof"]:
-            for line in Path(options["proof"]).read_text(encoding="utf-8").split():
-                try:
-                    proof.append(base64.b64decode(line, validate=True))
-                except binascii.Error:
-                    raise CommandError("证明行不是 base64 (proof line is not base64)") from None
+            proof = parse_proof_lines(Path(options["proof"]).read_text(encoding="utf-8").split())
         old = options["old"]
         if old is None:
             latest = witness.latest(note.parse_checkpoint(text).origin)
