@@ -12,15 +12,18 @@ from jiandu.core.api import ERRORS, ApiError, found
 
 from .access import ALL_STAFF, Access
 from .selectors import (
+    STEP_PASSWORD,
+    STEP_TWO_FACTOR,
     api_token_of,
     api_tokens_of,
-    password_change_required,
     sees_everything,
-    two_factor_required,
+    sign_in_step_owed,
 )
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 API_ACCESS = Access(public=False, roles=ALL_STAFF)
+_STEP_MESSAGES = {STEP_TWO_FACTOR: "请先完成双因素认证 (two-factor verification required)",
+                  STEP_PASSWORD: "请先修改密码 (password change required)"}
 
 
 def admit(user):
@@ -54,11 +57,9 @@ class VerifiedSession(SessionAuth):
         user = request.user
         if not user.is_active:
             return None
-        is_verified = getattr(user, "is_verified", None)
-        if two_factor_required(user) and not (is_verified and is_verified()):
-            raise ApiError(401, "请先完成双因素认证 (two-factor verification required)")
-        if password_change_required(user):
-            raise ApiError(401, "请先修改密码 (password change required)")
+        owed = sign_in_step_owed(user)
+        if owed is not None:
+            raise ApiError(401, _STEP_MESSAGES[owed])
         return admit(user)
 
 

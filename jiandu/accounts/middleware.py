@@ -7,12 +7,13 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.http import urlencode
 
-from .selectors import password_change_required, two_factor_required
+from .selectors import STEP_PASSWORD, STEP_TWO_FACTOR, sign_in_step_owed
 
 # Marks on view functions (``view.sign_in_gate``) that a half-signed-in user may still use.
-GATE_TWO_FACTOR = "two_factor"
-GATE_PASSWORD = "password"
+GATE_TWO_FACTOR = STEP_TWO_FACTOR
+GATE_PASSWORD = STEP_PASSWORD
 GATE_ALWAYS = "always"
+_STEP_PAGES = {STEP_TWO_FACTOR: "accounts:two_factor", STEP_PASSWORD: "accounts:password_change"}
 
 
 def gate_exempt(step: str):
@@ -46,12 +47,10 @@ class SignInGateMiddleware:
         mark = getattr(view_func, "sign_in_gate", None)
         if mark == GATE_ALWAYS:
             return None
-        is_verified = getattr(user, "is_verified", None)
-        if two_factor_required(user) and not (is_verified and is_verified()):
-            return None if mark == GATE_TWO_FACTOR else self._send(request, "accounts:two_factor")
-        if password_change_required(user):
-            return None if mark == GATE_PASSWORD else self._send(request, "accounts:password_change")
-        return None
+        owed = sign_in_step_owed(user)
+        if owed is None or mark == owed:
+            return None
+        return self._send(request, _STEP_PAGES[owed])
 
     @staticmethod
     def _send(request, to: str):

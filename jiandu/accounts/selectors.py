@@ -60,6 +60,22 @@ def two_factor_required(user) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or user.role in TWO_FACTOR_ROLES))
 
 
+# The steps a signed-in user may still owe, in the order they must be done.
+STEP_TWO_FACTOR = "two_factor"
+STEP_PASSWORD = "password"
+
+
+def sign_in_step_owed(user) -> str | None:
+    """The step ``user`` must finish before anything else (two-factor verification, then a due
+    password change), or None. ``is_verified`` is set by OTPMiddleware."""
+    is_verified = getattr(user, "is_verified", None)
+    if two_factor_required(user) and not (is_verified and is_verified()):
+        return STEP_TWO_FACTOR
+    if password_change_required(user):
+        return STEP_PASSWORD
+    return None
+
+
 def two_factor_device(user) -> TOTPDevice | None:
     """The user's confirmed authenticator, if they have enrolled one."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
