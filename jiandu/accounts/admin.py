@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jiandu.core.admin_base import DenseLists
+from jiandu.core.admin_base import DenseLists, ReadOnlyPermissions
 from jiandu.core.crypto import DecryptionError, decrypt_text, keyed_hash, mask_phone
 
 from . import services, views
@@ -176,19 +176,8 @@ class AccountAdmin(DenseLists, admin.ModelAdmin):
                           % {"n": len(users)}, messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AuditEvent)
-class AuditEventAdmin(DenseLists, ReadOnlyAdmin):
+class AuditEventAdmin(DenseLists, ReadOnlyPermissions, admin.ModelAdmin):
     """Nothing here writes: the log is append-only in the database as well."""
 
     list_display = ["at", "username", "ip", "action", "object_type", "object_id", "detail_short"]
@@ -241,7 +230,7 @@ class TokenStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(DenseLists, ReadOnlyAdmin):
+class ApiTokenAdmin(DenseLists, ReadOnlyPermissions, admin.ModelAdmin):
     """Tokens are made by their owners; an administrator can only see and revoke them."""
 
     list_display = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at",

@@ -12,9 +12,10 @@ class DenseLists:
 
 
 class ReadOnlyPermissions:
-    """No add, change or delete: an edit here would bypass the import's version history and
-    leave the stored content hash describing content the row no longer has, so a re-import of
-    the same file would then be taken as "unchanged" and the edit would silently stay."""
+    """No add, change or delete, for append-only logs and for imported data. An edit of imported
+    data here would bypass the import's version history and leave the stored content hash
+    describing content the row no longer has, so a re-import of the same file would then be
+    taken as "unchanged" and the edit would silently stay."""
 
     def has_add_permission(self, request, obj=None):
         return False
