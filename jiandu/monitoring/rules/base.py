@@ -152,6 +152,13 @@ def on_record(row: dict, facts: dict, text: str) -> Candidate:
                      party=row["party_key"], facts=facts, text=text)
 
 
+def record_rows(ctx: Context, columns: str, condition: Callable[[Context], str]) -> Iterator[dict]:
+    """The records that meet ``condition``, a rule's ``records_filter`` that alone decides it,
+    with ``RECORD`` and ``columns``, read from the candidates' scratch table."""
+    return ctx.rows(f"SELECT {RECORD}, {columns} FROM {candidate_records(ctx)} r "
+                    f"WHERE {condition(ctx)}")
+
+
 class Labels(dict):
     """Labels in the active language, each looked up once per run rather than once per finding
     (a gettext call each, a second or so over a first run at a million records)."""

@@ -7,7 +7,17 @@ import datetime as dt
 from jiandu.core.calendar import UnknownCalendarYear, known_years
 from jiandu.records.choices import Measure
 
-from .base import RECORD, Context, Labels, candidate_records, day, flag, on_record, rule
+from .base import (
+    RECORD,
+    Context,
+    Labels,
+    candidate_records,
+    day,
+    flag,
+    on_record,
+    record_rows,
+    rule,
+)
 from .sql import as_date
 
 DECISION_DAYS = 90
@@ -44,12 +54,8 @@ def _decision_filter(ctx: Context) -> str:
     records_filter=_decision_filter,
 )
 def decision_deadline(ctx: Context):
-    sql = f"""
-        SELECT {RECORD}, r.filed_on, r.decided_on
-        FROM {candidate_records(ctx)} r
-        WHERE {_decision_filter(ctx)}
-    """
-    for row in ctx.rows(sql):
+    rows = record_rows(ctx, "r.filed_on, r.decided_on", _decision_filter)
+    for row in rows:
         filed, decided = as_date(row["filed_on"]), as_date(row["decided_on"])
         # Facts and wording leave the as-of date out: an open case stays the same alert day
         # after day, and a re-run over unchanged data rewrites nothing.
@@ -161,13 +167,10 @@ def _compulsory_filter(ctx: Context) -> str:
     records_filter=_compulsory_filter,
 )
 def compulsory_duration(ctx: Context):
-    sql = f"""
-        SELECT {RECORD}, r.measure, r.action_on, r.measure_end_on, r.measure_extended
-        FROM {candidate_records(ctx)} r
-        WHERE {_compulsory_filter(ctx)}
-    """
+    rows = record_rows(ctx, "r.measure, r.action_on, r.measure_end_on, r.measure_extended",
+                       _compulsory_filter)
     measures = Labels(lambda v: Measure(v).label)
-    for row in ctx.rows(sql):
+    for row in rows:
         start, stop = as_date(row["action_on"]), as_date(row["measure_end_on"])
         extended = flag(row["measure_extended"])
         facts = {"measure": row["measure"], "action_on": start.isoformat(), "measure_end_on": day(stop),

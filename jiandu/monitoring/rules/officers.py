@@ -6,7 +6,7 @@ from itertools import groupby
 
 from jiandu.org.choices import CertificateStatus
 
-from .base import RECORD, Context, Labels, candidate_records, day, flag, on_record, rule
+from .base import RECORD, Context, Labels, day, flag, on_record, record_rows, rule
 
 PROBLEMS = {
     "unknown": "执法证号 {certificate} 未登记",
@@ -106,12 +106,8 @@ def _two_officers_filter(ctx: Context) -> str:
     records_filter=_two_officers_filter,
 )
 def two_officers(ctx: Context):
-    sql = f"""
-        SELECT {RECORD}, r.officers
-        FROM {candidate_records(ctx)} r
-        WHERE {_two_officers_filter(ctx)}
-    """
-    for row in ctx.rows(sql):
+    rows = record_rows(ctx, "r.officers", _two_officers_filter)
+    for row in rows:
         listed = sorted({c for c in (row["officers"] or "").split(";") if c})
         text = f"仅列明执法人员 {listed[0]}" if listed else "未列明执法人员"
         yield on_record(row, {"officers": listed}, text)

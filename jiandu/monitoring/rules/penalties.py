@@ -8,7 +8,18 @@ from jiandu.powers.choices import DiscretionLevel
 from jiandu.records.choices import PENALTY_BITS, Harm, PartyType, mask_to_penalties
 from jiandu.records.selectors import penalty_labels
 
-from .base import RECORD, Context, Labels, candidate_records, day, flag, on_record, rule, yuan
+from .base import (
+    RECORD,
+    Context,
+    Labels,
+    candidate_records,
+    day,
+    flag,
+    on_record,
+    record_rows,
+    rule,
+    yuan,
+)
 
 # Hearing thresholds in fen (Shandong 较大数额): (party type, business) -> fine at or above.
 HEARING_THRESHOLD = {(PartyType.PERSON, False): 100_000, (PartyType.ORGANIZATION, False): 500_000,
@@ -115,12 +126,8 @@ def _legal_review_filter(ctx: Context) -> str:
     records_filter=_legal_review_filter,
 )
 def legal_review(ctx: Context):
-    sql = f"""
-        SELECT {RECORD}, r.decided_on, r.legal_review_on
-        FROM {candidate_records(ctx)} r
-        WHERE {_legal_review_filter(ctx)}
-    """
-    for row in ctx.rows(sql):
+    rows = record_rows(ctx, "r.decided_on, r.legal_review_on", _legal_review_filter)
+    for row in rows:
         facts = {"decided_on": day(row["decided_on"]), "legal_review_on": day(row["legal_review_on"])}
         text = (f"决定日期 {facts['decided_on']}，无法制审核意见" if facts["legal_review_on"] is None
                 else f"决定日期 {facts['decided_on']}，法制审核意见日期 {facts['legal_review_on']}")
@@ -149,14 +156,10 @@ def _hearing_filter(ctx: Context) -> str:
     records_filter=_hearing_filter,
 )
 def hearing_notice(ctx: Context):
-    sql = f"""
-        SELECT {RECORD}, r.party_type, r.business, r.fine, r.penalty_mask,
-               {HEARING_THRESHOLD_SQL} AS threshold
-        FROM {candidate_records(ctx)} r
-        WHERE {_hearing_filter(ctx)}
-    """
+    rows = record_rows(ctx, "r.party_type, r.business, r.fine, r.penalty_mask, "
+                            f"{HEARING_THRESHOLD_SQL} AS threshold", _hearing_filter)
     given = Labels(penalty_labels)
-    for row in ctx.rows(sql):
+    for row in rows:
         heavy = [p for p in _penalties(row["penalty_mask"]) if p in HEARING_PENALTIES]
         facts = {"party_type": row["party_type"], "business": flag(row["business"]),
                  "fine": row["fine"], "threshold": row["threshold"], "heavy_penalties": heavy}
@@ -186,13 +189,9 @@ def _summary_filter(ctx: Context) -> str:
     records_filter=_summary_filter,
 )
 def summary_procedure(ctx: Context):
-    sql = f"""
-        SELECT {RECORD}, r.party_type, r.fine, r.penalty_mask
-        FROM {candidate_records(ctx)} r
-        WHERE {_summary_filter(ctx)}
-    """
+    rows = record_rows(ctx, "r.party_type, r.fine, r.penalty_mask", _summary_filter)
     given = Labels(penalty_labels)
-    for row in ctx.rows(sql):
+    for row in rows:
         limit = SUMMARY_LIMIT[row["party_type"]]
         beyond = [p for p in _penalties(row["penalty_mask"]) if p not in ("warning", "fine")]
         facts = {"party_type": row["party_type"], "fine": row["fine"], "penalties_beyond": beyond}
