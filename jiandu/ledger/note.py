@@ -44,14 +44,19 @@ class NoteError(ValueError):
     """A note, key or checkpoint that is malformed or does not verify."""
 
 
-def _b64decode(text: str, what: str) -> bytes:
+def b64decode(text: str, what: str, *, canonical: bool = False) -> bytes:
+    """The bytes of base64 ``text``, else NoteError naming ``what``; ``canonical`` also refuses a
+    text that an encoder would not write (padding bits set), so no byte can change unseen."""
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise NoteError(f"{what}不是合法的 base64 (not valid base64)") from None
+    if canonical and b64(raw) != text:
+        raise NoteError(f"{what}的 base64 不规范 (not canonical base64)")
+    return raw
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
@@ -81,7 +86,7 @@ class Verifier:
         raise NotImplementedError
 
     def verifier_key(self) -> str:
-        return f"{self.name}+{self.key_id.hex()}+{_b64(self.sig_type + self.public_key)}"
+        return f"{self.name}+{self.key_id.hex()}+{b64(self.sig_type + self.public_key)}"
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}+{self.key_id.hex()}>"
@@ -121,7 +126,7 @@ class Signer:
     def signer_key(self) -> str:
         sig_type = self.verifier_class.sig_type
         return (
-            f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{_b64(sig_type + self.secret_bytes())}"
+            f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{b64(sig_type + self.secret_bytes())}"
         )
 
     def __repr__(self) -> str:
@@ -297,7 +302,7 @@ def _parse_key(text: str, what: str, what_en: str) -> tuple[str, bytes, bytes, b
         raise NoteError(
             f"{what}的密钥 ID 须为 8 位小写十六进制 ({what_en} key ID must be 8 lowercase hex digits)"
         )
-    sig_type, key = _split_type(_b64decode(material, what))
+    sig_type, key = _split_type(b64decode(material, what))
     return name, bytes.fromhex(id_hex), sig_type, key
 
 
@@ -342,7 +347,7 @@ class SignatureLine:
     signature: bytes
 
     def __str__(self) -> str:
-        return f"{_EM_DASH} {self.name} {_b64(self.key_id + self.signature)}\n"
+        return f"{_EM_DASH} {self.name} {b64(self.key_id + self.signature)}\n"
 
 
 def _check_text(text: str) -> None:
@@ -368,7 +373,7 @@ def parse_signature_line(line: str) -> SignatureLine:
         raise NoteError("签名行格式不对 (signature line must be '— name base64')")
     name, blob = parts
     check_name(name)
-    raw = _b64decode(blob, "签名")
+    raw = b64decode(blob, "签名")
     if len(raw) < 5:
         raise NoteError("签名过短 (signature too short)")
     return SignatureLine(name, raw[:4], raw[4:])
@@ -461,7 +466,7 @@ def checkpoint_body(origin: str, size: int, root: bytes, extensions: Sequence[st
     for ext in extensions:
         if not ext or "\n" in ext:
             raise NoteError("检查点扩展行须为非空单行 (extension lines must be non-empty)")
-    body = f"{origin}\n{size}\n{_b64(root)}\n" + "".join(f"{e}\n" for e in extensions)
+    body = f"{origin}\n{size}\n{b64(root)}\n" + "".join(f"{e}\n" for e in extensions)
     _check_text(body)
     return body
 
@@ -485,9 +490,7 @@ def parse_checkpoint(body: str) -> Checkpoint:
         raise NoteError("检查点来源行为空 (checkpoint origin is empty)")
     if not re.fullmatch(r"0|[1-9][0-9]*", size_text):
         raise NoteError(f"检查点大小不是十进制数：{size_text!r} (checkpoint size is not decimal)")
-    root = _b64decode(root_text, "检查点根哈希")
-    if _b64(root) != root_text:
-        raise NoteError("检查点根哈希的 base64 不规范 (checkpoint root is not canonical base64)")
+    root = b64decode(root_text, "检查点根哈希", canonical=True)
     if len(root) != 32:
         raise NoteError("检查点根哈希须为 32 字节 (checkpoint root must be 32 bytes)")
     if any(not ext for ext in extensions):

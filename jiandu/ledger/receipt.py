@@ -8,8 +8,6 @@ not even whitespace or a base64 padding bit that a lenient decoder would ignore.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 
@@ -58,20 +56,6 @@ def dumps(receipt: dict) -> bytes:
     return json.dumps(receipt, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _b64_strict(text: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError, AttributeError):
-        raise ReceiptError(f"{what}不是合法的 base64 ({what} is not valid base64)") from None
-    if _b64(raw) != text:
-        raise ReceiptError(f"{what}的 base64 不规范 ({what} is not canonical base64)")
-    return raw
-
-
 def build_receipt(*, hash_alg: str, origin: str, kind: str, key: str, entry: str, index: int,
                   tree_size: int, inclusion_proof: list[bytes], checkpoint: str,
                   witness_keys: list[str] = ()) -> dict:
@@ -80,7 +64,7 @@ def build_receipt(*, hash_alg: str, origin: str, kind: str, key: str, entry: str
     return {
         "format": FORMAT, "hash_alg": hash_alg, "origin": origin, "kind": kind, "key": key,
         "entry": entry, "index": index, "tree_size": tree_size,
-        "inclusion_proof": [_b64(p) for p in inclusion_proof], "checkpoint": checkpoint,
+        "inclusion_proof": [note.b64(p) for p in inclusion_proof], "checkpoint": checkpoint,
         "witness_keys": sorted(witness_keys),
     }
 
@@ -179,7 +163,7 @@ def _verify(receipt, verifier_keys: list[str], report: Report) -> None:
     report.root_hex = checkpoint.root.hex()
 
     hasher = Hasher(receipt["hash_alg"])
-    proof = [_b64_strict(p, "包含性证明") for p in receipt["inclusion_proof"]]
+    proof = [note.b64decode(p, "包含性证明", canonical=True) for p in receipt["inclusion_proof"]]
     leaf = hasher.leaf(receipt["entry"].encode())
     verify_inclusion(hasher, index=receipt["index"], size=receipt["tree_size"], leaf_hash=leaf,
                      proof=proof, root=checkpoint.root)

@@ -7,7 +7,6 @@ the rows, so a row and its entry commit or roll back together.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import itertools
 import json
@@ -250,7 +249,7 @@ def checkpoint_witness(*, checkpoint: Checkpoint) -> list[WitnessResult]:
         sig = note.parse_signature_line(line)
         Cosignature.objects.create(checkpoint=checkpoint, witness_name=name,
                                    key_id=sig.key_id.hex(),
-                                   signature=base64.b64encode(sig.signature).decode(),
+                                   signature=note.b64(sig.signature),
                                    timestamp=timestamp)
         results.append(WitnessResult(name, True))
     return results
@@ -299,7 +298,7 @@ def cosignature_lines(checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
         if c.witness_name not in configured:
             continue
         lines.append(str(note.SignatureLine(c.witness_name, bytes.fromhex(c.key_id),
-                                            base64.b64decode(c.signature))))
+                                            note.b64decode(c.signature, "联署签名"))))
         vkeys.append(configured[c.witness_name])
     return lines, vkeys
 

@@ -80,7 +80,7 @@ class LogState:
 
 def add_checkpoint_body(old_size: int, proof: Sequence[bytes], checkpoint_text: str) -> bytes:
     """"old <N>\\n" + one base64 proof hash per line + "\\n" + the signed checkpoint."""
-    lines = [f"old {old_size}\n"] + [base64.b64encode(h).decode() + "\n" for h in proof]
+    lines = [f"old {old_size}\n"] + [note.b64(h) + "\n" for h in proof]
     return ("".join(lines) + "\n" + checkpoint_text).encode()
 
 
@@ -242,7 +242,7 @@ class Witness:
                 raise
             state["logs"][checkpoint.origin] = {
                 "size": checkpoint.size,
-                "root": base64.b64encode(checkpoint.root).decode(),
+                "root": note.b64(checkpoint.root),
                 "checkpoint": body,
             }
             self._write_state(state)
@@ -258,7 +258,7 @@ class Witness:
         record = {
             "time": int(self._clock()),
             "old_size": old_size,
-            "proof": [base64.b64encode(h).decode() for h in proof],
+            "proof": [note.b64(h) for h in proof],
             "checkpoint": checkpoint_text,
             "reason": exc.message,
         }
