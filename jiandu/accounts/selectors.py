@@ -76,9 +76,11 @@ def sign_in_step_owed(user) -> str | None:
     return None
 
 
-def two_factor_device(user) -> TOTPDevice | None:
-    """The user's confirmed authenticator, if they have enrolled one."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+def two_factor_device(user, *, for_update: bool = False) -> TOTPDevice | None:
+    """The user's confirmed authenticator, if they have enrolled one; ``for_update`` locks it
+    (a code is checked against its throttle and counter, which the check then writes)."""
+    qs = TOTPDevice.objects.select_for_update() if for_update else TOTPDevice.objects.all()
+    return qs.filter(user=user, confirmed=True).order_by("id").first()
 
 
 def password_change_required(user, *, now: datetime | None = None) -> bool:

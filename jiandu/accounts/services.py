@@ -150,8 +150,7 @@ def two_factor_verify(*, request, token: str) -> SignIn:
             _refused_while_locked(request=request, username=username, user=user)
             auth.logout(request)
             return SignIn(error=_locked_message(), signed_out=True)
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True) \
-            .order_by("id").first()
+        device = selectors.two_factor_device(user, for_update=True)
         if device is None:
             return SignIn(error=_("尚未绑定动态口令设备。"))
         allowed, _detail = device.verify_is_allowed()
@@ -197,7 +196,7 @@ def two_factor_enrol(*, request, token: str) -> SignIn:
     if digits is None or not totp.verify(digits, tolerance=1):
         return SignIn(user=user, error=_("动态口令不正确，请核对手机时间后输入验证器上当前显示的 6 位数字。"))
     with transaction.atomic():
-        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        if selectors.two_factor_device(user) is not None:
             return SignIn(user=user, error=_("已绑定动态口令设备，请直接输入动态口令。"))
         device = TOTPDevice.objects.create(user=user, name=_("手机验证器"), key=key, confirmed=True,
                                            last_t=totp.t(), drift=totp.drift)
