@@ -9,7 +9,7 @@ from typing import Annotated
 from django.core.exceptions import ValidationError
 from ninja import Field, Path, Query, Router, Schema
 
-from jiandu.core.api import ERRORS, USCC_PATTERN, ApiError, Error, IsoDate, limit_field
+from jiandu.core.api import ERRORS, USCC_PATTERN, ApiError, Error, IsoDate, limit_field, next_field
 from jiandu.core.modules import module_by_slug
 from jiandu.records.choices import PartyType
 
@@ -61,7 +61,7 @@ class AlertOut(Schema):
 
 class AlertPage(Schema):
     items: list[AlertOut]
-    next: str | None = Field(..., description="下一页的游标（作为 after 传回）；最后一页为 null")
+    next: str | None = next_field()
 
 
 class AlertFilters(Schema):
