@@ -1,4 +1,4 @@
-"""Read-only administration of the ledger: shards, entries, tree heads and checkpoints."""
+"""Read-only administration of the ledger: shards, entry bundles, tree heads and checkpoints."""
 
 # Everything here is written by the ledger's services only; an edit in the admin would make
 # the log disagree with its own hashes, so no page can add, change or delete.
@@ -8,11 +8,12 @@ from django.db.models import Count
 
 from jiandu.core.admin_base import DenseLists, ReadOnlyPermissions
 
-from .models import Checkpoint, Cosignature, Entry, Shard, TreeHead
+from .models import Checkpoint, Cosignature, EntryBundle, Shard, TreeHead
+from .storage import leaf_hashes
 
 
 class LedgerAdmin(DenseLists, ReadOnlyPermissions, admin.ModelAdmin):
-    # The entry table reaches millions of rows: never count it twice, never facet it.
+    # The bundle and tree head tables grow by millions of entries: never count them twice, never facet.
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 
@@ -32,19 +33,26 @@ class ShardAdmin(LedgerAdmin):
         return _hex(obj.root)
 
 
-@admin.register(Entry)
-class EntryAdmin(LedgerAdmin):
-    list_display = ["index", "shard", "kind", "key", "created_at"]
-    list_filter = ["shard", "kind"]
-    search_fields = ["=key"]
-    search_help_text = "按对象标识（如执法行为编号）精确检索"
+@admin.register(EntryBundle)
+class EntryBundleAdmin(LedgerAdmin):
+    # An entry is found by its object on the ledger page; here are the stored bundles as they are.
+    list_display = ["first", "last", "shard", "count", "created_at"]
+    list_filter = ["shard"]
     list_select_related = ["shard"]
-    fields = ["shard", "index", "kind", "key", "content", "leaf_hash_hex", "created_at"]
+    fields = ["shard", "first", "count", "keys", "contents_text", "leaf_hashes_hex", "created_at"]
     readonly_fields = fields
 
-    @admin.display(description="叶哈希")
-    def leaf_hash_hex(self, obj):
-        return _hex(obj.leaf_hash)
+    @admin.display(description="末条序号")
+    def last(self, obj):
+        return obj.first + obj.count - 1
+
+    @admin.display(description="内容（规范 JSON，换行分隔）")
+    def contents_text(self, obj):
+        return bytes(obj.contents).decode(errors="replace")
+
+    @admin.display(description="叶哈希（来自第 0 层瓦片）")
+    def leaf_hashes_hex(self, obj):
+        return "\n".join(h.hex() for h in leaf_hashes(obj.shard, obj.first, obj.count))
 
 
 @admin.register(TreeHead)

@@ -1,4 +1,5 @@
-"""The tamper-evident log in the database: yearly shards, entries, tiles, heads, checkpoints."""
+"""The tamper-evident log in the database: yearly shards, entry bundles and their key index,
+tiles, heads, checkpoints."""
 
 from django.db import models
 from django.db.models import F, Q
@@ -13,9 +14,9 @@ from .choices import HashAlgorithm
 TILE_HEIGHT = 4
 TILE_WIDTH = 1 << TILE_HEIGHT
 
-# An entry's primary key is its position, shard id · 2⁴⁰ + index (2⁴⁰ entries a year is far
-# beyond need). The key is then SQLite's rowid itself and PostgreSQL's only unique index, where a
-# separate unique (shard, index) index cost ~1.5 µs per entry to maintain.
+# An entry's position is shard id · 2⁴⁰ + index (2⁴⁰ entries a year is far beyond need): one
+# integer that orders by shard, then index. A bundle's primary key is its first entry's
+# position, and the key index points at entries by position.
 ENTRY_SHARD_STRIDE = 1 << 40
 
 
@@ -61,42 +62,69 @@ class Shard(models.Model):
         return f"{self.origin}（{self.size} 条）"
 
 
-class Entry(models.Model):
-    """One leaf: ``content`` is the exact text whose SM3/SHA-256 leaf hash is in the tree.
+# An append writes its entries in bundles of at most BUNDLE_SIZE, as C2SP tlog-tiles' entry
+# bundles: one row holds up to 256 entries' contents, so the per-entry cost of a row and its
+# B-tree keys is paid once per 256. Their leaf hashes are stored once, in the level-0 tiles.
+BUNDLE_SIZE = 256
 
-    ``content`` is the canonical JSON (sorted keys, UTF-8, no whitespace) of what was logged;
-    ``kind``/``key`` name the object it is about (e.g. "record" and the record's ext_id). The
-    primary key is ``entry_pk(shard_id, index)``, which a constraint holds it to.
+
+class EntryBundle(models.Model):
+    """Consecutive entries ``first`` … ``first + count - 1`` of one append to a shard.
+
+    ``contents`` is the entries' canonical JSON (the exact bytes whose leaf hashes are in the
+    tree) joined by b"\\n", which canonical JSON never holds raw; ``keys`` names the object of
+    each entry as "kind\\tkey" lines, so a bundle describes itself and the key index can be
+    checked against it. The primary key is ``entry_pk(shard_id, first)``: the bundle holding
+    entry i is the one with the greatest key ≤ ``entry_pk(shard_id, i)``. A bundle is written
+    once, by the append that made its entries, and never rewritten.
     """
 
     id = models.BigIntegerField(primary_key=True)
-    shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="entries",
+    shard = models.ForeignKey(Shard, on_delete=models.PROTECT, related_name="bundles",
                               verbose_name=_("日志分片"), db_index=False)
-    index = models.PositiveBigIntegerField(_("序号"))
-    kind = models.CharField(_("对象类别"), max_length=32)
-    key = models.CharField(_("对象标识"), max_length=100)
-    content = models.TextField(_("内容（规范 JSON）"))
-    leaf_hash = models.BinaryField(_("叶哈希"))
+    first = models.PositiveBigIntegerField(_("首条序号"))
+    count = models.PositiveSmallIntegerField(_("条目数"))
+    contents = models.BinaryField(_("内容（规范 JSON，换行分隔）"))
+    keys = models.TextField(_("对象类别与标识"))
     created_at = models.DateTimeField(_("写入时间"))
 
     class Meta:
-        verbose_name = _("日志条目")
-        verbose_name_plural = _("日志条目")
-        # The primary key orders by shard, then index; lookups by shard are ranges of it, so
-        # neither the FK nor (shard, index) has an index of its own.
+        verbose_name = _("日志条目包")
+        verbose_name_plural = _("日志条目包")
+        # The primary key orders by shard, then position; lookups by shard are ranges of it.
         ordering = ["id"]
-        indexes = [models.Index(fields=["kind", "key"], name="ledger_entry_kind_key_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(id=F("shard_id") * ENTRY_SHARD_STRIDE + F("index"),
-                            index__lt=ENTRY_SHARD_STRIDE),
-                name="ledger_entry_id_position"),
-            models.CheckConstraint(condition=~Q(kind=""), name="ledger_entry_kind_not_blank"),
-            models.CheckConstraint(condition=~Q(key=""), name="ledger_entry_key_not_blank"),
+                condition=Q(id=F("shard_id") * ENTRY_SHARD_STRIDE + F("first"),
+                            first__lt=ENTRY_SHARD_STRIDE),
+                name="ledger_entrybundle_id_position"),
+            models.CheckConstraint(condition=Q(count__gte=1, count__lte=BUNDLE_SIZE),
+                                   name="ledger_entrybundle_count_range"),
         ]
 
     def __str__(self):
-        return f"#{self.index} {self.kind} {self.key}"
+        return f"#{self.first}–{self.first + self.count - 1}"
+
+
+class EntryKey(models.Model):
+    """The lookup of entries by object: (kind, key, position), position = ``entry_pk``.
+
+    On SQLite the table is WITHOUT ROWID (migration 0004), a single B-tree; a later migration
+    that makes Django rebuild it on SQLite must keep that. Filled by the append, one
+    multi-row INSERT (SQLite) or COPY (PostgreSQL) per call.
+    """
+
+    pk = models.CompositePrimaryKey("kind", "key", "position")
+    kind = models.CharField(_("对象类别"), max_length=32)
+    key = models.CharField(_("对象标识"), max_length=100)
+    position = models.BigIntegerField(_("位置"))
+
+    class Meta:
+        verbose_name = _("日志条目索引")
+        verbose_name_plural = _("日志条目索引")
+
+    def __str__(self):
+        return f"{self.kind} {self.key} @{self.position}"
 
 
 class Tile(models.Model):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.db.models import Count
 
-from .models import Checkpoint, Cosignature, Entry, Shard
+from .models import Checkpoint, Cosignature, Shard
+from .storage import LogEntry, entries_for, entry_at_position
 
 
 @dataclass
@@ -22,10 +22,10 @@ def latest_checkpoint(shard: Shard) -> Checkpoint | None:
     return Checkpoint.objects.filter(shard=shard).select_related("shard").order_by("-size").first()
 
 
-def entry_latest(kind: str, key: str) -> Entry | None:
+def entry_latest(kind: str, key: str) -> LogEntry | None:
     """The newest entry of the object ``kind`` ``key`` (its latest version), with its shard."""
-    return (Entry.objects.filter(kind=kind, key=key).select_related("shard")
-            .order_by("-shard__year", "-index").first())
+    entries = entries_for(kind, key)
+    return entries[-1] if entries else None
 
 
 def ledger_shards() -> list[ShardView]:
@@ -55,21 +55,18 @@ def _record_visible(user, ext_id: str) -> bool:
     return records_for(user).filter(ext_id=ext_id).exists()
 
 
-def record_entries(user, ext_id: str) -> list[Entry] | None:
+def record_entries(user, ext_id: str) -> list[LogEntry] | None:
     """The ledger entries of a record ``user`` may see, oldest first; None when the record is not
     in the user's scope (or does not exist), so that the page tells nothing about it."""
     if not _record_visible(user, ext_id):
         return None
-    entries = list(Entry.objects.filter(kind="record", key=ext_id).select_related("shard")
-                   .order_by("shard__year", "index"))
-    for entry in entries:
-        entry.version = json.loads(entry.content).get("version")
-    return entries
+    return entries_for("record", ext_id)
 
 
-def entry_for_receipt(user, pk: int) -> Entry | None:
-    """The entry ``pk``, if ``user`` may see what it is about (a record only within their scope)."""
-    entry = Entry.objects.select_related("shard").filter(pk=pk).first()
+def entry_for_receipt(user, pk: int) -> LogEntry | None:
+    """The entry at position ``pk``, if ``user`` may see what it is about (a record only within
+    their scope)."""
+    entry = entry_at_position(pk)
     if entry is None:
         return None
     if entry.kind == "record" and not _record_visible(user, entry.key):

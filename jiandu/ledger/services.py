@@ -28,14 +28,18 @@ from jiandu.records.interchange.schema import KINDS
 
 from . import keys, note, selectors
 from .merkle import CompactRange, Hasher
-from .models import Checkpoint, Cosignature, Entry, Shard, entry_pk
+from .models import ENTRY_SHARD_STRIDE, Checkpoint, Cosignature, EntryKey, Shard, entry_pk
 from .storage import (
     LedgerItem,
+    LogEntry,
     canonical_json,
     consistency_proof_for,
     inclusion_proof_for,
     ledger_append,
     ledger_append_many,
+    positions_entries,
+    shard_bundles,
+    stored_leaves,
 )
 
 log = logging.getLogger(__name__)
@@ -305,7 +309,7 @@ def cosignature_lines(checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
 
 # ------------------------------------------------------------------ receipts
 
-def receipt_build(*, entry: Entry) -> dict:
+def receipt_build(*, entry: LogEntry) -> dict:
     """The receipt of ``entry`` at the latest witnessed checkpoint that covers it, else the latest
     one (signed now if none covers it yet)."""
     from .receipt import build_receipt
@@ -366,9 +370,25 @@ def _verify_cosignatures(checkpoint: Checkpoint, result: VerifyResult, where: st
             result.add(where, f"见证联署不成立：{exc}", "a stored cosignature does not verify")
 
 
-def _verify_shard(shard: Shard, result: VerifyResult, chunk: int) -> None:
-    """Recompute every leaf of ``shard`` from its stored content and the root from the leaves;
-    compare with the stored leaves, the shard's head and its latest checkpoint (and signature)."""
+class _KeyDigest:
+    """An order-independent digest of (kind, key, position) triples per kind: the bundles'
+    and the key index's must agree, compared in constant memory whatever order each is read in."""
+
+    def __init__(self):
+        self.kinds: dict[str, list[int]] = {}
+
+    def add(self, kind: str, key: str, position: int) -> None:
+        h = int.from_bytes(hashlib.blake2b(f"{kind}\t{key}\t{position}".encode(),
+                                           digest_size=16).digest(), "big")
+        acc = self.kinds.setdefault(kind, [0, 0])
+        acc[0] += 1
+        acc[1] = (acc[1] + h) & ((1 << 128) - 1)
+
+
+def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDigest) -> None:
+    """Recompute every leaf of ``shard`` from its bundles' contents and the root from the
+    leaves; compare with the leaf hashes of the level-0 tiles, the shard's head and its latest
+    checkpoint (and signature). Each entry's (kind, key, position) goes into ``digest``."""
     hasher = Hasher(shard.hash_alg)
     checkpoint = selectors.latest_checkpoint(shard)
     signed_root = None
@@ -386,35 +406,50 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int) -> None:
             result.add(where, f"检查点签名不成立：{exc}", "checkpoint signature does not verify")
         _verify_cosignatures(checkpoint, result, where)
     tree = CompactRange(hasher)
-    size, last = 0, -1
-    while True:
-        # A range of the primary key, which is the entry's position (models.entry_pk).
-        page = list(Entry.objects.filter(pk__gt=entry_pk(shard.pk, last),
-                                         pk__lt=entry_pk(shard.pk + 1, 0)).order_by("pk")
-                    .values_list("index", "kind", "key", "content", "leaf_hash")[:chunk])
-        if not page:
-            break
-        for index, kind, key, content, leaf_hash in page:
-            if index != size:
-                result.add(f"{shard.origin}#{size}", "日志条目缺失", "log entry missing")
-                return
-            leaf = hasher.leaf(content.encode())
-            if leaf != bytes(leaf_hash):
+    size = 0
+    leaf, base = hasher.leaf, entry_pk(shard.pk, 0)
+    for bundle, leaves in shard_bundles(shard, max(1, chunk // 256)):
+        if bundle.first != size:
+            result.add(f"{shard.origin}#{size}", "日志条目缺失", "log entry missing")
+            return
+        if bundle.error:
+            result.add(f"{shard.origin}#{bundle.first}", f"日志条目包被改动：{bundle.error}",
+                       "a log bundle was changed: its lines do not match its count")
+            return
+        for at, (data, (kind, key)) in enumerate(zip(bundle.contents, bundle.keys, strict=True)):
+            index = bundle.first + at
+            h = leaf(data)
+            if at >= len(leaves) or h != leaves[at]:
                 result.add(key, f"日志条目 #{index} 内容与叶哈希不符（{kind}）",
                            f"log entry #{index} content does not match its leaf hash")
-            tree.append(leaf)
+            digest.add(kind, key, base + index)
+            tree.append(h)
             size += 1
             result.entries += 1
             if signed_root is not None and size == checkpoint.size:
                 if tree.root() != signed_root:
                     result.add(f"checkpoint {shard.origin}@{size}", "日志与最新检查点的根哈希不符",
                                "log does not match the latest checkpoint's root")
-        last = page[-1][0]
     if size != shard.size or tree.root() != bytes(shard.root):
         result.add(f"{shard.origin}", "日志树头与条目不符", "tree head does not match the entries")
     if checkpoint is not None and checkpoint.size > size:
         result.add(f"checkpoint {shard.origin}@{checkpoint.size}", "检查点大于日志（条目被删除）",
                    "checkpoint is larger than the log (entries deleted)")
+
+
+def _verify_key_index(result: VerifyResult, digest: _KeyDigest, chunk: int) -> None:
+    """The key index (kind, key, position), read in any order, against the bundles' digest."""
+    index = _KeyDigest()
+    for kind, key, position in (EntryKey.objects.values_list("kind", "key", "position")
+                                .iterator(chunk_size=chunk)):
+        index.add(kind, key, position)
+    for kind in sorted(set(index.kinds) | set(digest.kinds)):
+        want, have = digest.kinds.get(kind, [0, 0]), index.kinds.get(kind, [0, 0])
+        if want != have:
+            result.add(f"key index {kind}",
+                       f"条目索引与条目包不符（{have[0]} 行，条目包中 {want[0]} 条）",
+                       "the key index (ledger_entrykey) does not match the bundles: rows "
+                       "changed, added or deleted")
 
 
 def _record_contents(rows: Iterable[dict]) -> Iterator[tuple[str, int, bytes | None, str]]:
@@ -438,23 +473,51 @@ def _expected(row: dict, version: int) -> tuple[str, int, bytes | None, str]:
         record_ledger_content(row, version=version, party_key=party_key)), ""
 
 
-def _logged_versions(entry_kind: str, keys_: list[str]) -> dict[str, dict[int | None, list[bytes]]]:
-    """{key: {version: [logged contents]}} of the entries of ``entry_kind`` for ``keys_``."""
+def _logged_versions(entry_kind: str, keys_: list[str],
+                     expected: dict[str, dict[int, tuple[bytes | None, str]]],
+                     ) -> dict[str, dict[int | None, list[bytes]]]:
+    """{key: {version: [logged contents]}} of the entries of ``entry_kind`` for ``keys_``.
+
+    An entry whose stored leaf hash is that of an expected version's content is that version
+    (its content is checked against the leaf hash by the shard's own check): the usual case
+    reads the key index and the level-0 tiles only. The contents of the other entries are read
+    from their bundles, for their version.
+    """
+    rows = list(EntryKey.objects.filter(kind=entry_kind, key__in=keys_)
+                .values_list("key", "position"))
+    if not rows:
+        return {}
+    leaves = stored_leaves([pos for _, pos in rows])
+    algs = dict(Shard.objects.values_list("pk", "hash_alg"))
+    wanted: dict[tuple[str, str, bytes], tuple[int, bytes]] = {}
+    for key, pos in rows:
+        alg = algs.get(pos // ENTRY_SHARD_STRIDE, "")
+        hasher = Hasher(alg) if alg else None
+        for version, (want, _why) in expected.get(key, {}).items():
+            if want is not None and hasher is not None:
+                wanted.setdefault((key, alg, hasher.leaf(want)), (version, want))
     logged: dict[str, dict[int | None, list[bytes]]] = {}
-    for key, content in (Entry.objects.filter(kind=entry_kind, key__in=keys_)
-                         .values_list("key", "content")):
+    other: dict[int, str] = {}
+    for key, pos in rows:
+        hit = wanted.get((key, algs.get(pos // ENTRY_SHARD_STRIDE, ""), leaves.get(pos)))
+        if hit is None:
+            other[pos] = key
+            continue
+        logged.setdefault(key, {}).setdefault(hit[0], []).append(hit[1])
+    for entry in positions_entries(sorted(other)):
         try:
-            version = json.loads(content).get("version")
-        except ValueError:
+            version = json.loads(entry.content).get("version")
+        except (ValueError, AttributeError):
             version = None  # a log entry edited into invalid JSON: its leaf check reports it
-        logged.setdefault(key, {}).setdefault(version, []).append(content.encode())
+        logged.setdefault(other[entry.pk], {}).setdefault(version, []).append(
+            entry.content.encode())
     return logged
 
 
 def _compare(result: VerifyResult, keys_: list[str],
              expected: dict[str, dict[int, tuple[bytes | None, str]]], entry_kind: str) -> None:
     """Every expected version of ``keys_`` against the entries of ``entry_kind`` for them."""
-    logged = _logged_versions(entry_kind, keys_)
+    logged = _logged_versions(entry_kind, keys_, expected)
     for key in keys_:
         have = logged.get(key, {})
         for version, (want, why) in sorted(expected.get(key, {}).items()):
@@ -582,7 +645,7 @@ def _verify_references(result: VerifyResult, chunk: int) -> None:
 
 def _unlogged(keys_: list[str], expected: dict, entry_kind: str) -> list[LedgerItem]:
     """The versions in ``expected`` of which the log has no entry at all, oldest first."""
-    logged = _logged_versions(entry_kind, keys_)
+    logged = _logged_versions(entry_kind, keys_, expected)
     return [LedgerItem(entry_kind, key, content_json=content)
             for key in keys_ for version, (content, _why) in sorted(expected.get(key, {}).items())
             if content is not None and version not in logged.get(key, {})]
@@ -622,7 +685,7 @@ def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: 
     application)."""
     last = None
     while True:
-        qs = Entry.objects.filter(kind=entry_kind).order_by("key").values_list("key", flat=True)
+        qs = EntryKey.objects.filter(kind=entry_kind).order_by("key").values_list("key", flat=True)
         if last is not None:
             qs = qs.filter(key__gt=last)
         page = list(qs.distinct()[:chunk])
@@ -645,11 +708,13 @@ def ledger_verify(*, chunk: int = 2000,
 
     started = timezone.now()
     result = VerifyResult()
+    digest = _KeyDigest()
     for shard in Shard.objects.order_by("year"):
         if progress:
             progress(f"日志 {shard.origin}：{shard.size} 条")
         result.shards += 1
-        _verify_shard(shard, result, chunk * 5)
+        _verify_shard(shard, result, chunk * 5, digest)
+    _verify_key_index(result, digest, chunk * 5)
     if progress:
         progress("执法行为…")
     _verify_records(result, chunk)

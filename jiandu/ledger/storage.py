@@ -1,26 +1,41 @@
-"""The log in the database: batch appends under a shard lock, tiles, and proofs in one read."""
+"""The log in the database: batch appends under a shard lock, entry bundles, tiles, proofs in one
+read, and the read API of entries."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiandu.records.interchange.schema import canonical_json as _canonical_json
 
 from . import merkle
 from .merkle import CompactRange, Hasher, ProofError
-from .models import TILE_HEIGHT, TILE_WIDTH, Entry, Shard, Tile, TreeHead, entry_pk
+from .models import (
+    BUNDLE_SIZE,
+    ENTRY_SHARD_STRIDE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    EntryBundle,
+    EntryKey,
+    Shard,
+    Tile,
+    TreeHead,
+    entry_pk,
+)
 
-# Layout. Each year's log is a Shard (size, root and compact range of its tree); every leaf is
-# an Entry row. The tree's nodes of levels 0, 4, 8… are kept in Tile rows of 16 hashes, so any
+# Layout. Each year's log is a Shard (size, root and compact range of its tree). An append
+# writes its entries into new EntryBundle rows of up to 256 (contents joined by newlines, and
+# their kinds and keys), and one EntryKey row (kind, key, position) per entry for the lookup by
+# object. Leaf hashes are stored once, in the level-0 tiles. The tree's nodes of levels 0, 4, 8… are kept in Tile rows of 16 hashes, so any
 # node is rebuilt from one tile with at most 15 hashes, and an inclusion or consistency proof,
 # or the root of any past size, needs one tile per 4 levels: 6 small rows at 10 million
 # entries, fetched in a single query.
@@ -30,8 +45,10 @@ from .models import TILE_HEIGHT, TILE_WIDTH, Entry, Shard, Tile, TreeHead, entry
 # writers), so concurrent appenders take turns and the tree never forks.
 
 __all__ = [
-    "LedgerItem", "canonical_json", "consistency_proof_for", "entries_for", "entry_content",
-    "inclusion_proof_for", "ledger_append", "ledger_append_many", "shard_for_year", "tree_root",
+    "Bundle", "LedgerItem", "LogEntry", "canonical_json", "consistency_proof_for", "entries_for",
+    "entry_at", "entry_at_position", "entry_content", "inclusion_proof_for", "leaf_hashes",
+    "ledger_append", "ledger_append_many", "positions_entries", "shard_bundles", "shard_entries",
+    "shard_for_year", "stored_leaves", "tree_root",
 ]
 
 _FILE_HASH = re.compile(r"^(?:[a-z0-9-]+:)?[0-9a-f]{64}$")
@@ -88,8 +105,8 @@ def entry_content(content: dict, file_hashes: Sequence[str] = ()) -> bytes:
         raise ValueError(f"日志内容无法转为 JSON (content is not serialisable): {exc}") from exc
 
 
-_KIND_MAX = Entry._meta.get_field("kind").max_length
-_KEY_MAX = Entry._meta.get_field("key").max_length
+_KIND_MAX = EntryKey._meta.get_field("kind").max_length
+_KEY_MAX = EntryKey._meta.get_field("key").max_length
 
 
 def _item_json(item: LedgerItem) -> bytes:
@@ -114,6 +131,24 @@ def _check_item(item: LedgerItem) -> None:
     if not isinstance(item.key, str) or not 0 < len(item.key) <= _KEY_MAX:
         raise ValueError(f"日志条目标识须为 1–{_KEY_MAX} 个字符 (key must be 1..{_KEY_MAX} "
                          f"characters): {item.key!r}")
+    # A bundle's keys are "kind<TAB>key" lines.
+    if any(c in item.kind + item.key for c in "\t\n\r"):
+        raise ValueError("日志条目类别和标识不能含制表符或换行 (kind and key must not contain a tab "
+                         f"or a line break): {item.kind!r} {item.key!r}")
+
+
+def _check_bundle(items: Sequence[LedgerItem], datas: Sequence[bytes]) -> None:
+    """Name the item that made a bundle malformed: a content that is not UTF-8 or holds a raw
+    newline (a bundle joins contents by newlines), or a kind or key with a tab or line break."""
+    for item, data in zip(items, datas, strict=True):
+        _check_item(item)
+        try:
+            data.decode()
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"content_json 不是 UTF-8 (content_json is not UTF-8): {exc}") from exc
+        if b"\n" in data or b"\r" in data:
+            raise ValueError("日志内容含换行，不是规范 JSON (content holds a raw line break, so it is "
+                             f"not canonical JSON): {item.kind} {item.key}")
 
 
 # ------------------------------------------------------------------ shards
@@ -175,12 +210,12 @@ def shard_for_year(year: int, *, hash_alg: str | None = None, lock: bool = False
 # ------------------------------------------------------------------ appends
 
 def ledger_append(*, kind: str, key: str, content: dict, file_hashes: Sequence[str] = (),
-                  year: int | None = None) -> Entry:
+                  year: int | None = None) -> LogEntry:
     """Append one entry to the log of ``year`` (default: this year, in Asia/Shanghai) and
     return it. Runs in the caller's transaction; see ``ledger_append_many``."""
     with transaction.atomic():
         shard_id, (index,) = _append([LedgerItem(kind, key, content, tuple(file_hashes))], year)
-        return Entry.objects.get(pk=entry_pk(shard_id, index))
+        return entry_at(Shard.objects.get(pk=shard_id), index)
 
 
 def ledger_append_many(*, items: Iterable[LedgerItem], year: int | None = None) -> list[int]:
@@ -200,19 +235,14 @@ def ledger_append_many(*, items: Iterable[LedgerItem], year: int | None = None) 
     return indexes
 
 
-def _append(items: list[LedgerItem], year: int | None) -> tuple[int, list[int]]:
-    """Append ``items`` to the shard of ``year``; its id and the items' indexes."""
-    shard_id, hash_alg, old, old_frontier = _locked_head(year or timezone.localdate().year)
-    hasher = _hasher(hash_alg)
-    db_now = connection.ops.adapt_datetimefield_value(timezone.now())
-    # The loop every entry goes through, so its names are local and the usual item passes a
-    # quick type-and-length test; an item that fails it gets the full check and its message.
-    # Each content is hashed and turned into text at once: orjson's bytes keep a ~16 KiB
-    # buffer each, which held for a whole batch cost ~80 MB at 5,000 entries.
-    leaf, dumps, kind_max, key_max = hasher.leaf, _canonical_json, _KIND_MAX, _KEY_MAX
-    pk, index = entry_pk(shard_id, old), old
-    rows, leaves = [], []
-    add_row, add_leaf = rows.append, leaves.append
+def _item_data(items: list[LedgerItem]) -> list[bytes]:
+    """The leaf data of each item. The usual item (a valid kind and key, a dict or bytes that
+    look like a JSON object) costs a quick type-and-length test; any other gets the full check
+    and its message. Each content is serialised at once: orjson's bytes keep a ~16 KiB buffer
+    each only while they are made."""
+    dumps, kind_max, key_max = _canonical_json, _KIND_MAX, _KEY_MAX
+    out = []
+    add = out.append
     for item in items:
         kind, key = item.kind, item.key
         if (type(kind) is not str or not 0 < len(kind) <= kind_max
@@ -227,19 +257,42 @@ def _append(items: list[LedgerItem], year: int | None) -> tuple[int, list[int]]:
         elif data is None or content is not None or item.file_hashes \
                 or type(data) is not bytes or data[:1] != b"{":
             data = _item_json(item)
+        add(data)
+    return out
+
+
+def _append(items: list[LedgerItem], year: int | None) -> tuple[int, list[int]]:
+    """Append ``items`` to the shard of ``year``; its id and the items' indexes."""
+    datas = _item_data(items)
+    # Bundles are made and checked before the lock: one join, one UTF-8 decode and two counts
+    # per bundle (in C) stand for a test per entry; a bundle that fails names its bad item.
+    bundles = []
+    for lo in range(0, len(items), BUNDLE_SIZE):
+        part, hi = datas[lo:lo + BUNDLE_SIZE], min(lo + BUNDLE_SIZE, len(items))
+        contents = b"\n".join(part)
+        keys = "\n".join([f"{it.kind}\t{it.key}" for it in items[lo:hi]])
+        n = hi - lo
         try:
-            text = data.decode()
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"content_json 不是 UTF-8 (content_json is not UTF-8): {exc}") from exc
-        h = leaf(data)
-        add_leaf(h)
-        add_row((pk, shard_id, index, kind, key, text, h, db_now))
-        pk += 1
-        index += 1
+            contents.decode()
+            ok = (contents.count(b"\n") == n - 1 and b"\r" not in contents
+                  and keys.count("\n") == n - 1 and keys.count("\t") == n and "\r" not in keys)
+        except UnicodeDecodeError:
+            ok = False
+        if not ok:
+            _check_bundle(items[lo:hi], part)
+        bundles.append((lo, n, contents, keys))
+    shard_id, hash_alg, old, old_frontier = _locked_head(year or timezone.localdate().year)
+    hasher = _hasher(hash_alg)
+    db_now = connection.ops.adapt_datetimefield_value(timezone.now())
+    leaf = hasher.leaf
+    leaves = [leaf(data) for data in datas]
     tree = CompactRange.from_bytes(hasher, old, old_frontier)
     levels = tree.extend_collect(leaves, TILE_HEIGHT)
+    base = entry_pk(shard_id, old)
     with connection.cursor() as cur:
-        _insert_entries(cur, rows)
+        _insert_bundles(cur, [(base + lo, shard_id, old + lo, n, contents, keys, db_now)
+                              for lo, n, contents, keys in bundles])
+        _insert_keys(cur, items, base)
         _write_tiles(cur, shard_id, old, levels)
         root, frontier = tree.root(), tree.to_bytes()
         # Plain statements: through the ORM these two cost ~0.8 ms a batch, more than the tiles.
@@ -251,33 +304,50 @@ def _append(items: list[LedgerItem], year: int | None) -> tuple[int, list[int]]:
     return shard_id, list(range(old, tree.size))
 
 
-def _insert_entries(cur, rows: list[tuple]) -> None:
-    """Entry rows by the cheapest bulk path: COPY on PostgreSQL, multi-row INSERTs on SQLite
-    (neither goes through Django's query log, so query-count assertions do not see them).
+def _max_rows(raw, columns: int) -> int:
+    """Rows of ``columns`` values one SQLite statement may bind (32,766 values in Debian 12's
+    SQLite, where Django keeps to a conservative 999)."""
+    return max(1, raw.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // columns)
 
-    Measured at 30,000 entries in batches of 1,000 (CPU per entry, whole append): on
-    PostgreSQL COPY 11 µs, executemany 23–26 µs and one multi-row INSERT 34 µs (Django's
-    client-side binding quotes every value in Python); on SQLite multi-row INSERTs 10–12 µs,
-    executemany 12–14 µs.
-    """
+
+def _insert_bundles(cur, rows: list[tuple]) -> None:
+    """The append's new bundles (a handful a batch): COPY on PostgreSQL, straight to sqlite3
+    on SQLite, as the key rows."""
     qn = connection.ops.quote_name
-    table = qn(Entry._meta.db_table)
-    columns = f"id, shard_id, {qn('index')}, kind, {qn('key')}, content, leaf_hash, created_at"
+    table = qn(EntryBundle._meta.db_table)
+    columns = f"id, shard_id, {qn('first')}, {qn('count')}, contents, {qn('keys')}, created_at"
     if connection.vendor == "postgresql":
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    # Straight to sqlite3, in as few statements as its parameter limit allows (32,766 in
-    # Debian 12's SQLite): Django's wrapper would rewrite every %s of these long statements
-    # with a regex, ~1.7 µs an entry, and would keep to Django's conservative 999.
+    sqlite3.Cursor.executemany(cur.cursor, f"INSERT INTO {table} ({columns}) VALUES "
+                               "(?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _insert_keys(cur, items: list[LedgerItem], base: int) -> None:
+    """The key index rows (kind, key, position) by the cheapest bulk path: COPY on PostgreSQL,
+    multi-row INSERTs on SQLite (neither goes through Django's query log, so query-count
+    assertions do not see them).
+
+    Measured (a plain-sqlite3 sketch at 300,000 entries, CPU per entry of the whole append):
+    one multi-row INSERT per batch 8.2 µs, executemany 9.8 µs.
+    """
+    table = connection.ops.quote_name(EntryKey._meta.db_table)
+    columns = f"kind, {connection.ops.quote_name('key')}, position"
+    if connection.vendor == "postgresql":
+        with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for pos, item in enumerate(items, base):
+                copy.write_row((item.kind, item.key, pos))
+        return
     raw = cur.cursor
-    per = max(1, raw.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 8)
+    per = _max_rows(raw, 3)
     head = f"INSERT INTO {table} ({columns}) VALUES "
-    for lo in range(0, len(rows), per):
-        chunk = rows[lo:lo + per]
-        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
-                               list(chain.from_iterable(chunk)))
+    for lo in range(0, len(items), per):
+        chunk = items[lo:lo + per]
+        values = list(chain.from_iterable(
+            [(it.kind, it.key, pos) for pos, it in enumerate(chunk, base + lo)]))
+        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?)"] * len(chunk)), values)
 
 
 def _read_tiles(cur, shard_id: int,
@@ -320,7 +390,7 @@ def _write_tiles(cur, shard_id: int, old_size: int, levels: list[list[bytes]]) -
     sql = (f"INSERT INTO {table} (shard_id, level, {qn('index')}, hashes) VALUES (%s, %s, %s, %s) "
            f"ON CONFLICT (shard_id, level, {qn('index')}) DO UPDATE SET hashes = excluded.hashes")
     if connection.vendor == "sqlite":
-        # Straight to sqlite3, as the entries: Django's wrapper rewrites %s per row.
+        # Straight to sqlite3, as the bundles: Django's wrapper rewrites %s per row.
         sqlite3.Cursor.executemany(cur.cursor, sql.replace("%s", "?"), rows)
         return
     cur.executemany(sql, rows)
@@ -391,7 +461,216 @@ def consistency_proof_for(shard: Shard, old_size: int, new_size: int) -> list[by
     return _range_hashes(shard, merkle.consistency_ranges(old_size, new_size))
 
 
-def entries_for(kind: str, key: str) -> QuerySet[Entry]:
-    """The entries about one object (every version of a record, say), oldest first."""
-    return (Entry.objects.filter(kind=kind, key=key).select_related("shard")
-            .order_by("shard__year", "index"))
+# ------------------------------------------------------------------ reading entries
+
+_INDEX_MASK = ENTRY_SHARD_STRIDE - 1
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One entry as stored: ``content`` is the exact text whose leaf hash (read from the
+    level-0 tile) is in ``shard``'s tree at ``index``."""
+
+    shard: Shard
+    index: int
+    kind: str
+    key: str
+    content: str
+    leaf_hash: bytes
+    created_at: datetime
+
+    @property
+    def pk(self) -> int:
+        """The entry's position, ``entry_pk(shard, index)``: its id in receipts' addresses."""
+        return entry_pk(self.shard.pk, self.index)
+
+    @property
+    def version(self):
+        """The ``version`` of the content (records and reference rows have one), else None."""
+        try:
+            return json.loads(self.content).get("version")
+        except (ValueError, AttributeError):
+            return None
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A stored bundle, split: its entries' contents (bytes) and (kind, key) pairs. ``error``
+    says how it is malformed (its lines do not match its count), when it is."""
+
+    shard_id: int
+    first: int
+    count: int
+    contents: list[bytes]
+    keys: list[tuple[str, str]]
+    created_at: datetime
+    error: str = ""
+
+
+def _bundle(shard_id: int, first: int, count: int, contents, keys: str, created_at) -> Bundle:
+    parts = bytes(contents).split(b"\n")
+    pairs = [tuple(line.split("\t", 1)) for line in keys.split("\n")]
+    error = ""
+    if len(parts) != count or len(pairs) != count or any(len(p) != 2 for p in pairs):
+        error = (f"条目包 #{first} 的行数与条目数 {count} 不符 (bundle #{first} holds "
+                 f"{len(parts)} contents and {len(pairs)} keys for {count} entries)")
+    return Bundle(shard_id, first, count, parts, pairs, created_at, error)
+
+
+def _bundle_select(extra: str = "") -> str:
+    qn = connection.ops.quote_name
+    return (f"SELECT {qn('first')}, {qn('count')}, contents, {qn('keys')}, created_at{extra} "
+            f"FROM {qn(EntryBundle._meta.db_table)}")
+
+
+def _created(value) -> datetime:
+    """A datetime read by a raw query, as the ORM would give it (aware, on SQLite too)."""
+    col = EntryBundle._meta.get_field("created_at").get_col(EntryBundle._meta.db_table)
+    for conv in connection.ops.get_db_converters(col):
+        value = conv(value, col, connection)
+    return value
+
+
+def _bundle_at(cur, shard_id: int, index: int) -> Bundle | None:
+    """The bundle of ``shard_id`` that holds entry ``index`` (greatest key ≤ its position)."""
+    cur.execute(f"{_bundle_select()} WHERE id <= %s AND id >= %s ORDER BY id DESC LIMIT 1",
+                [entry_pk(shard_id, index), entry_pk(shard_id, 0)])
+    row = cur.fetchone()
+    if row is None or not row[0] <= index < row[0] + row[1]:
+        return None
+    return _bundle(shard_id, row[0], row[1], row[2], row[3], _created(row[4]))
+
+
+def leaf_hashes(shard: Shard, first: int, count: int) -> list[bytes]:
+    """The stored leaf hashes of entries ``first`` … ``first + count - 1`` (level-0 tiles);
+    fewer when the tiles end before them."""
+    keys = [(0, t) for t in range(first >> TILE_HEIGHT, ((first + count - 1) >> TILE_HEIGHT) + 1)]
+    with connection.cursor() as cur:
+        tiles = _read_tiles_level0(cur, shard.pk, keys[0][1], keys[-1][1])
+    out = []
+    for i in range(first, first + count):
+        data = tiles.get(i >> TILE_HEIGHT, b"")
+        at = (i % TILE_WIDTH) * 32
+        if len(data) < at + 32:
+            break
+        out.append(data[at:at + 32])
+    return out
+
+
+def _read_tiles_level0(cur, shard_id: int, lo: int, hi: int) -> dict[int, bytes]:
+    """Level-0 tiles ``lo`` … ``hi`` of a shard, by tile index, in one range query."""
+    qn = connection.ops.quote_name
+    cur.execute(f"SELECT {qn('index')}, hashes FROM {qn(Tile._meta.db_table)} WHERE shard_id = %s "
+                f"AND level = 0 AND {qn('index')} >= %s AND {qn('index')} <= %s",
+                [shard_id, lo, hi])
+    return {index: bytes(h) for index, h in cur.fetchall()}
+
+
+def _entry(shard: Shard, bundle: Bundle, index: int, leaf: bytes) -> LogEntry:
+    at = index - bundle.first
+    kind, key = bundle.keys[at] if at < len(bundle.keys) and len(bundle.keys[at]) == 2 else ("", "")
+    content = bundle.contents[at] if at < len(bundle.contents) else b""
+    return LogEntry(shard, index, kind, key, content.decode(errors="replace"), leaf,
+                    bundle.created_at)
+
+
+def entry_at(shard: Shard, index: int) -> LogEntry | None:
+    """Entry ``index`` of ``shard``, or None when the log has no such entry."""
+    if not 0 <= index < ENTRY_SHARD_STRIDE:
+        return None
+    with connection.cursor() as cur:
+        bundle = _bundle_at(cur, shard.pk, index)
+    if bundle is None:
+        return None
+    leaf = leaf_hashes(shard, index, 1)
+    return _entry(shard, bundle, index, leaf[0] if leaf else b"")
+
+
+def entry_at_position(position: int) -> LogEntry | None:
+    """The entry at ``position`` (``entry_pk(shard id, index)``), or None."""
+    shard = Shard.objects.filter(pk=position // ENTRY_SHARD_STRIDE).first()
+    return entry_at(shard, position & _INDEX_MASK) if shard is not None and position >= 0 else None
+
+
+def stored_leaves(positions: Iterable[int]) -> dict[int, bytes]:
+    """{position: stored leaf hash} of entries anywhere in the log, from their level-0 tiles,
+    each tile read once (500 a query)."""
+    tiles_of: dict[int, set[int]] = {}
+    for pos in positions:
+        tiles_of.setdefault(pos // ENTRY_SHARD_STRIDE, set()).add((pos & _INDEX_MASK) >> TILE_HEIGHT)
+    qn = connection.ops.quote_name
+    tiles: dict[tuple[int, int], bytes] = {}
+    with connection.cursor() as cur:
+        for shard_id, wanted in tiles_of.items():
+            wanted = sorted(wanted)
+            for lo in range(0, len(wanted), 500):
+                part = wanted[lo:lo + 500]
+                cur.execute(f"SELECT {qn('index')}, hashes FROM {qn(Tile._meta.db_table)} WHERE "
+                            f"shard_id = %s AND level = 0 AND {qn('index')} IN "
+                            f"({', '.join(['%s'] * len(part))})", [shard_id, *part])
+                tiles.update(((shard_id, i), bytes(h)) for i, h in cur.fetchall())
+    out = {}
+    for shard_id, wanted in tiles_of.items():
+        for tile in wanted:
+            data = tiles.get((shard_id, tile), b"")
+            base = entry_pk(shard_id, tile << TILE_HEIGHT)
+            for at in range(len(data) // 32):
+                out[base + at] = data[at * 32:at * 32 + 32]
+    return out
+
+
+def positions_entries(positions: Iterable[int]) -> list[LogEntry]:
+    """The entries at ``positions``, in that order, each bundle read once however many of its
+    entries are asked (positions that the log does not hold are left out)."""
+    shards: dict[int, Shard] = {}
+    out = []
+    bundle = None
+    with connection.cursor() as cur:
+        for pos in positions:
+            shard_id, index = pos // ENTRY_SHARD_STRIDE, pos & _INDEX_MASK
+            if shard_id not in shards:
+                shards[shard_id] = Shard.objects.get(pk=shard_id)
+            if bundle is None or bundle.shard_id != shard_id or \
+                    not bundle.first <= index < bundle.first + bundle.count:
+                bundle = _bundle_at(cur, shard_id, index)
+                if bundle is None:
+                    continue
+            leaf = leaf_hashes(shards[shard_id], index, 1)
+            out.append(_entry(shards[shard_id], bundle, index, leaf[0] if leaf else b""))
+    return out
+
+
+def entries_for(kind: str, key: str) -> list[LogEntry]:
+    """The entries about one object (every version of a record, say), oldest first: by the
+    year of their shard, then index (a shard made later may be of an earlier year)."""
+    positions = list(EntryKey.objects.filter(kind=kind, key=key).values_list("position", flat=True))
+    years = dict(Shard.objects.filter(pk__in={p // ENTRY_SHARD_STRIDE for p in positions})
+                 .values_list("pk", "year"))
+    positions.sort(key=lambda p: (years.get(p // ENTRY_SHARD_STRIDE, 0), p))
+    return positions_entries(positions)
+
+
+def shard_bundles(shard: Shard, chunk: int = 16) -> Iterator[tuple[Bundle, list[bytes]]]:
+    """Every bundle of ``shard`` in order with the stored leaf hashes of its entries (as many
+    as the level-0 tiles hold), ``chunk`` bundles a query: constant memory."""
+    last = entry_pk(shard.pk, 0) - 1
+    end = entry_pk(shard.pk + 1, 0)
+    while True:
+        with connection.cursor() as cur:
+            cur.execute(f"{_bundle_select(', id')} WHERE id > %s AND id < %s ORDER BY id LIMIT %s",
+                        [last, end, chunk])
+            rows = cur.fetchall()
+        if not rows:
+            return
+        for first, count, contents, keys, created_at, _pk in rows:
+            bundle = _bundle(shard.pk, first, count, contents, keys, _created(created_at))
+            yield bundle, leaf_hashes(shard, first, max(count, 1))
+        last = rows[-1][5]
+
+
+def shard_entries(shard: Shard, chunk: int = 16) -> Iterator[LogEntry]:
+    """Every entry of ``shard`` in order (those of a malformed bundle as far as its lines go)."""
+    for bundle, leaves in shard_bundles(shard, chunk):
+        for at in range(min(bundle.count, len(bundle.contents))):
+            yield _entry(shard, bundle, bundle.first + at,
+                         leaves[at] if at < len(leaves) else b"")

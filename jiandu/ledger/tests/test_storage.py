@@ -13,7 +13,8 @@ from jiandu.ledger.merkle import Hasher, ProofError
 from jiandu.ledger.models import (
     TILE_HEIGHT,
     TILE_WIDTH,
-    Entry,
+    EntryBundle,
+    EntryKey,
     Shard,
     Tile,
     TreeHead,
@@ -24,9 +25,12 @@ from jiandu.ledger.storage import (
     canonical_json,
     consistency_proof_for,
     entries_for,
+    entry_at,
+    entry_at_position,
     inclusion_proof_for,
     ledger_append,
     ledger_append_many,
+    shard_entries,
     shard_for_year,
     tree_root,
 )
@@ -41,8 +45,14 @@ def items(start: int, count: int, kind: str = "record") -> list[LedgerItem]:
 
 
 def stored_leaves(shard: Shard) -> list[bytes]:
-    return [bytes(h) for h in Entry.objects.filter(shard=shard).order_by("index")
-            .values_list("leaf_hash", flat=True)]
+    """The leaf hashes the level-0 tiles hold for the shard's entries, read in order through
+    its bundles; each is checked to be the hash of its entry's content."""
+    hasher = Hasher(shard.hash_alg)
+    entries = list(shard_entries(shard))
+    assert [e.index for e in entries] == list(range(len(entries)))
+    for e in entries:
+        assert hasher.leaf(e.content.encode()) == e.leaf_hash, e.index
+    return [e.leaf_hash for e in entries]
 
 
 @pytest.mark.parametrize("alg", ["sm3", "sha256"])
@@ -64,7 +74,7 @@ def test_batches_across_tile_boundaries_keep_root_heads_and_entries(alg):
         assert bytes(head.root) == bytes(shard.root)
     assert stored_leaves(shard) == expected
     assert TreeHead.objects.filter(shard=shard).count() == 8
-    entry = Entry.objects.get(shard=shard, index=300)
+    entry = entry_at(shard, 300)
     assert hasher.leaf(entry.content.encode()) == bytes(entry.leaf_hash) == expected[300]
     assert json.loads(entry.content) == {"id": "R0000300", "n": 300, "名称": "执法检查"}
     assert "执法检查" in entry.content  # UTF-8, not \u escapes
@@ -81,7 +91,7 @@ def test_batches_across_tile_boundaries_keep_root_heads_and_entries(alg):
 def test_proofs_and_past_roots_from_the_database_equal_in_memory_ones():
     shard = shard_for_year(2025, hash_alg="sm3")
     for batch in (100, 157, 3, 400, 77):
-        ledger_append_many(items=items(Entry.objects.count(), batch), year=2025)
+        ledger_append_many(items=items(EntryKey.objects.count(), batch), year=2025)
     shard.refresh_from_db()
     leaves = stored_leaves(shard)
     h = Hasher("sm3")
@@ -174,29 +184,77 @@ def test_content_json_is_logged_as_given_and_equals_the_dict_path():
     by_json = ledger_append_many(items=[
         LedgerItem("evidence", "E1", content_json=data)], year=2026)
     assert (by_dict, by_json) == ([0], [1])
-    first, second = Entry.objects.filter(kind="evidence").order_by("index")
+    first, second = entries_for("evidence", "E1")
     assert first.content == second.content == data.decode()
     assert bytes(first.leaf_hash) == bytes(second.leaf_hash) == merkle.SM3.leaf(data)
     shard = Shard.objects.get(year=2026)
     assert bytes(shard.root) == merkle.root(merkle.SM3, [merkle.SM3.leaf(data)] * 2)
 
 
-def test_entry_keys_are_positions_held_by_a_constraint():
+def test_bundle_keys_are_positions_held_by_constraints():
     ledger_append_many(items=items(0, 3), year=2025)
     ledger_append_many(items=items(3, 2), year=2026)
-    for entry in Entry.objects.all():
-        assert entry.pk == entry_pk(entry.shard_id, entry.index)
-    assert [e.index for e in Entry.objects.all()] == [0, 1, 2, 0, 1]
+    bundles = list(EntryBundle.objects.all())
+    for bundle in bundles:
+        assert bundle.pk == entry_pk(bundle.shard_id, bundle.first)
+    assert [(b.first, b.count) for b in bundles] == [(0, 3), (0, 2)]
+    assert [e.index for s in Shard.objects.order_by("year") for e in shard_entries(s)] == \
+        [0, 1, 2, 0, 1]
     shard = Shard.objects.get(year=2025)
-    # A row whose key is not its position, or a second row at a position, is refused.
+
+    def bundle(**kw):
+        row = dict(id=entry_pk(shard.pk, 3), shard=shard, first=3, count=1, contents=b"{}",
+                   keys="x\ty", created_at=timezone.now())
+        EntryBundle.objects.create(**{**row, **kw})
+
+    # A bundle whose key is not its position, a second one at a position, or one of no entry
+    # or of more than 256, is refused.
+    for bad in ({"id": entry_pk(shard.pk, 3) + 1}, {"id": entry_pk(shard.pk, 0), "first": 0},
+                {"count": 0}, {"count": 257}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            bundle(**bad)
+    # A key row repeated is refused too: (kind, key, position) is the key index's primary key.
     with pytest.raises(IntegrityError), transaction.atomic():
-        Entry.objects.create(id=entry_pk(shard.pk, 3) + 1, shard=shard, index=3, kind="x",
-                             key="y", content="{}", leaf_hash=b"0" * 32,
-                             created_at=timezone.now())
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Entry.objects.create(id=entry_pk(shard.pk, 2), shard=shard, index=2, kind="x",
-                             key="y", content="{}", leaf_hash=b"0" * 32,
-                             created_at=timezone.now())
+        EntryKey.objects.create(kind="record", key="R0000000", position=entry_pk(shard.pk, 0))
+
+
+@pytest.mark.parametrize("sizes", [(1,), (255,), (256,), (257,), (1000,), (1, 255, 256, 257, 1000)])
+def test_each_append_writes_its_own_bundles_of_at_most_256(sizes):
+    start = 0
+    want = []
+    for n in sizes:
+        ledger_append_many(items=items(start, n), year=2025)
+        want += [(start + lo, min(256, n - lo)) for lo in range(0, n, 256)]
+        start += n
+    shard = Shard.objects.get(year=2025)
+    assert list(EntryBundle.objects.order_by("id").values_list("first", "count")) == want
+    for b in EntryBundle.objects.all():
+        lines = bytes(b.contents).split(b"\n")
+        assert len(lines) == b.count == len(b.keys.split("\n"))
+        assert b.keys.split("\n")[0] == f"record\tR{b.first:07d}"
+        assert json.loads(lines[-1])["n"] == b.first + b.count - 1
+    leaves = stored_leaves(shard)
+    assert len(leaves) == start == shard.size
+    assert bytes(shard.root) == merkle.root(Hasher(shard.hash_alg), leaves)
+    assert EntryKey.objects.count() == start
+
+
+def test_entry_at_reads_across_bundles_and_by_position():
+    for n in (5, 300, 1, 256):
+        ledger_append_many(items=items(EntryKey.objects.count(), n), year=2025)
+    shard = Shard.objects.get(year=2025)
+    hasher = Hasher(shard.hash_alg)
+    # The first and last of bundles and of appends, and one inside.
+    for index in (0, 4, 5, 260, 261, 304, 305, 306, 400, 561):
+        entry = entry_at(shard, index)
+        assert (entry.index, entry.kind, entry.key) == (index, "record", f"R{index:07d}")
+        assert json.loads(entry.content)["n"] == index
+        assert entry.leaf_hash == hasher.leaf(entry.content.encode())
+        assert entry.pk == entry_pk(shard.pk, index)
+        assert entry_at_position(entry.pk) == entry
+    assert entry_at(shard, 562) is None and entry_at(shard, -1) is None
+    assert entry_at_position(entry_pk(shard.pk + 1, 0)) is None
+    assert [e.index for e in entries_for("record", "R0000305")] == [305]
 
 
 @pytest.mark.parametrize("item, message", [
@@ -209,12 +267,16 @@ def test_entry_keys_are_positions_held_by_a_constraint():
     (LedgerItem("record", "", {}), "标识"),
     (LedgerItem("record", "K" * 101, {}), "标识"),
     (LedgerItem("record", "K", ["not", "a", "dict"]), "JSON 对象"),
+    (LedgerItem("record", "K", content_json=b'{"a":\n1}'), "换行"),
+    (LedgerItem("record", "K", content_json=b'{"a":\r1}'), "换行"),
+    (LedgerItem("record", "K\tL", {}), "制表符"),
+    (LedgerItem("rec\nord", "K", {}), "制表符"),
     (LedgerItem("record", "K", {"when": object()}), "无法转为 JSON"),
 ])
 def test_bad_items_are_refused_before_anything_is_written(item, message):
     with pytest.raises(ValueError, match=message):
         ledger_append_many(items=[*items(0, 3), item], year=2025)
-    assert not Entry.objects.exists()
+    assert not EntryBundle.objects.exists() and not EntryKey.objects.exists()
     assert not Shard.objects.filter(size__gt=0).exists()
 
 
@@ -226,7 +288,7 @@ def test_an_append_rolls_back_with_the_callers_transaction():
         raise RuntimeError("the write this append belongs to failed")
     shard = Shard.objects.get(year=2025)
     assert (shard.size, bytes(shard.root)) == (5, before)
-    assert Entry.objects.count() == 5
+    assert EntryKey.objects.count() == 5 and EntryBundle.objects.count() == 1
     assert ledger_append_many(items=items(5, 2), year=2025) == [5, 6]
 
 
@@ -255,7 +317,8 @@ def test_admin_pages_show_the_log_and_allow_no_change(staff_client):
     Cosignature.objects.create(checkpoint=checkpoint, witness_name="港城公证处", key_id="01020304",
                                signature="AA==", timestamp=1)
     client = staff_client("admin", superuser=True)
-    for name, obj in (("shard", entry.shard), ("entry", entry), ("checkpoint", checkpoint),
+    bundle = EntryBundle.objects.get()
+    for name, obj in (("shard", entry.shard), ("entrybundle", bundle), ("checkpoint", checkpoint),
                       ("treehead", TreeHead.objects.get(shard=entry.shard))):
         listing = client.get(reverse(f"admin:ledger_{name}_changelist"))
         assert listing.status_code == 200, name
@@ -263,8 +326,9 @@ def test_admin_pages_show_the_log_and_allow_no_change(staff_client):
         assert page.status_code == 200, name
         assert b'name="_save"' not in page.content
         assert client.get(reverse(f"admin:ledger_{name}_add")).status_code == 403
-    page = client.get(reverse("admin:ledger_entry_change", args=[entry.pk]))
+    page = client.get(reverse("admin:ledger_entrybundle_change", args=[bundle.pk]))
     assert bytes(entry.leaf_hash).hex().encode() in page.content
+    assert b'{"id":"R9"}' in page.content.replace(b"&quot;", b'"')
     assert "港城公证处" in client.get(
         reverse("admin:ledger_checkpoint_change", args=[checkpoint.pk])).content.decode()
 
@@ -303,8 +367,9 @@ def test_concurrent_appenders_take_turns_and_the_tree_never_forks():
     shard = Shard.objects.get(year=2025)
     leaves = stored_leaves(shard)
     assert shard.size == len(leaves) == 200
-    assert list(Entry.objects.filter(shard=shard).order_by("index")
-                .values_list("index", flat=True)) == list(range(200))
+    assert [e.index for e in shard_entries(shard)] == list(range(200))
+    assert sorted(EntryKey.objects.values_list("position", flat=True)) == [
+        entry_pk(shard.pk, i) for i in range(200)]
     assert bytes(shard.root) == merkle.root(Hasher(shard.hash_alg), leaves)
     heads = list(TreeHead.objects.filter(shard=shard).order_by("size")
                  .values_list("size", flat=True))

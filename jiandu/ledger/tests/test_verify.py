@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from jiandu.ledger.models import Entry
+from jiandu.ledger.models import EntryBundle, EntryKey, Tile
 from jiandu.ledger.receipt import dumps
 from jiandu.ledger.services import ledger_verify, log_signer, receipt_build
+from jiandu.ledger.storage import entries_for, entry_at_position
 from jiandu.ledger.verify_runs import VerifyRun
 from jiandu.records.models import Record, Revision
 
@@ -38,13 +39,26 @@ def _sql(query: str, params=()) -> None:
         cur.execute(query, params)
 
 
+def _bundle_of(entry) -> EntryBundle:
+    return EntryBundle.objects.filter(shard=entry.shard, first__lte=entry.index).order_by("-id").first()
+
+
+def _edit_entry(entry, change) -> None:
+    """Change one entry's content inside its bundle by SQL, the rest of the bundle as it was."""
+    bundle = _bundle_of(entry)
+    lines = bytes(bundle.contents).split(b"\n")
+    at = entry.index - bundle.first
+    lines[at] = change(lines[at])
+    _sql("UPDATE ledger_entrybundle SET contents = %s WHERE id = %s", [b"\n".join(lines), bundle.pk])
+
+
 def test_untouched_data_verifies(load_with_history):
     load_with_history()
     ok, out = _verify_command()
     assert ok, out
     assert "验证通过" in out and f"{Record.objects.count()} 条执法行为" in out
     run = VerifyRun.objects.get()
-    assert run.ok and run.records == Record.objects.count() and run.entries == Entry.objects.count()
+    assert run.ok and run.records == Record.objects.count() and run.entries == EntryKey.objects.count()
     assert run.revisions == Revision.objects.filter(kind="records").count() == 3
 
 
@@ -76,17 +90,17 @@ def test_history_deletions_and_log_edits_are_found(load_with_history):
     gone = Record.objects.exclude(ext_id=revision.key).order_by("-ext_id").first().ext_id
     _sql("DELETE FROM records_recordofficer WHERE record_ext_id = %s", [gone])
     _sql("DELETE FROM records_record WHERE ext_id = %s", [gone])
-    entry = Entry.objects.filter(kind="agency").first()
-    _sql("UPDATE ledger_entry SET content = REPLACE(content, '\"name\"', '\"name \"') WHERE id = %s",
-         [entry.pk])
+    entry = entry_at_position(EntryKey.objects.filter(kind="agency").first().position)
+    _edit_entry(entry, lambda data: data.replace(b'"name"', b'"name "'))
     keys = {p.key for p in ledger_verify().problems}
     assert revision.key in keys and gone in keys and entry.key in keys
 
 
 def test_a_checkpoint_that_does_not_match_the_log_is_reported(load_samples):
     load_samples(kinds=("agencies",))
-    _sql("UPDATE ledger_entry SET leaf_hash = %s WHERE id = %s",
-         [bytes(32), Entry.objects.order_by("index").first().pk])
+    tile = Tile.objects.filter(level=0).order_by("shard", "index").first()
+    _sql("UPDATE ledger_tile SET hashes = %s WHERE id = %s", [bytes(32) + bytes(tile.hashes)[32:],
+                                                               tile.pk])
     result = ledger_verify()
     assert not result.ok
 
@@ -122,7 +136,7 @@ def test_receipt_command_and_offline_verify_without_a_database(load_samples, tmp
 def test_receipt_of_an_old_version_still_verifies(load_with_history):
     load_with_history()
     revision = Revision.objects.filter(kind="records").first()
-    first = Entry.objects.filter(kind="record", key=revision.key).order_by("index").first()
+    first = entries_for("record", revision.key)[0]
     from jiandu.ledger.receipt import verify_receipt
 
     report = verify_receipt(dumps(receipt_build(entry=first)), [log_signer().verifier_key()])
@@ -162,3 +176,60 @@ def test_checkpoint_rows_and_cosignatures_are_checked(load_samples, witness_serv
          [f"\n{checkpoint.size}\n", f"\n{checkpoint.size - 1}\n", checkpoint.pk])
     problems = str(ledger_verify().problems)
     assert "checkpoint signature does not verify" in problems
+
+
+def test_a_changed_byte_of_a_bundle_is_named_by_record_id(load_samples):
+    load_samples()
+    key = Record.objects.order_by("ext_id").values_list("ext_id", flat=True)[5]
+    entry = entries_for("record", key)[-1]
+    # One byte inside the record's entry: a digit of its amount, or any letter.
+    _edit_entry(entry, lambda data: data[:40] + bytes([data[40] ^ 0x01]) + data[41:])
+    ok, out = _verify_command()
+    assert not ok
+    result = ledger_verify()
+    assert key in {p.key for p in result.problems}
+    assert f"log entry #{entry.index} content does not match its leaf hash" in out
+
+
+def test_a_bundle_whose_lines_do_not_match_its_count_is_reported(load_samples):
+    load_samples(kinds=("agencies",))
+    bundle = EntryBundle.objects.order_by("id").first()
+    _sql("UPDATE ledger_entrybundle SET contents = %s WHERE id = %s",
+         [bytes(bundle.contents) + b"\n{}", bundle.pk])
+    result = ledger_verify()
+    assert not result.ok
+    assert "lines do not match its count" in str(result.problems)
+
+
+def test_a_deleted_key_row_is_found(load_samples):
+    load_samples()
+    assert ledger_verify().ok
+    key = Record.objects.order_by("ext_id").values_list("ext_id", flat=True)[3]
+    row = EntryKey.objects.filter(kind="record", key=key).order_by("position").last()
+    _sql("DELETE FROM ledger_entrykey WHERE kind = %s AND key = %s AND position = %s",
+         ["record", key, row.position])
+    result = ledger_verify()
+    assert not result.ok
+    problems = {p.key for p in result.problems}
+    # The record's version now has no entry, and the index no longer matches the bundles.
+    assert key in problems and "key index record" in problems
+
+
+def test_a_changed_key_row_is_found(load_samples):
+    load_samples()
+    a, b = Record.objects.order_by("ext_id").values_list("ext_id", flat=True)[:2]
+    row = EntryKey.objects.filter(kind="record", key=a).order_by("position").last()
+    # The entry of a re-pointed to b: a's version has lost its entry, and the index no longer
+    # matches the bundles (which still say the entry is a's).
+    _sql("UPDATE ledger_entrykey SET key = %s WHERE kind = %s AND key = %s AND position = %s",
+         [b, "record", a, row.position])
+    result = ledger_verify()
+    assert not result.ok
+    assert {a, "key index record"} <= {p.key for p in result.problems}
+    # An extra key row at an existing position is found too.
+    _sql("UPDATE ledger_entrykey SET key = %s WHERE kind = %s AND key = %s AND position = %s",
+         [a, "record", b, row.position])
+    assert ledger_verify().ok
+    _sql("INSERT INTO ledger_entrykey (kind, key, position) VALUES (%s, %s, %s)",
+         ["record", "NO-SUCH-RECORD", row.position])
+    assert "key index record" in {p.key for p in ledger_verify().problems}
