@@ -376,3 +376,16 @@ def test_concurrent_appenders_take_turns_and_the_tree_never_forks():
     assert heads == list(range(10, 201, 10))
     for size in heads:
         assert tree_root(shard, size) == merkle.root(Hasher(shard.hash_alg), leaves[:size])
+
+
+def test_the_key_index_is_one_btree_on_sqlite():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's table layout")
+    with connection.cursor() as cur:
+        cur.execute("SELECT sql FROM sqlite_master WHERE name = 'ledger_entrykey'")
+        assert cur.fetchone()[0].rstrip().endswith("WITHOUT ROWID")
+        cur.execute("SELECT count(*) FROM sqlite_master WHERE tbl_name = 'ledger_entrykey' "
+                    "AND type = 'index'")
+        assert cur.fetchone()[0] == 0
