@@ -40,6 +40,15 @@ class _CryptographySM3:
         return self._h.finalize()
 
 
+try:
+    from _sha256 import sha256 as _builtin_sha256  # CPython ≤ 3.11; 3.12 calls it _sha2
+except ImportError:
+    try:
+        from _sha2 import sha256 as _builtin_sha256
+    except ImportError:
+        _builtin_sha256 = None
+
+
 def _sm3():
     """A fresh SM3 context: hashlib's when OpenSSL provides it, else cryptography's."""
     try:
@@ -54,19 +63,30 @@ class Hasher:
     ``leaf(data)`` is H(0x00‖data), ``node(left, right)`` is H(0x01‖left‖right) and
     ``empty()`` is H("") — the root of the empty tree (RFC 9162 §2.1.1). ``name`` is the
     algorithm's name as written in checkpoints and receipts, ``size`` the digest length.
+    ``leaves(datas)`` and ``nodes(lefts, rights)`` are the same over lists, without a Python
+    call per hash (an append's inner loops).
     """
 
-    __slots__ = ("leaf", "name", "node", "size", "_empty")
+    __slots__ = ("leaf", "leaves", "name", "node", "nodes", "size", "_empty")
 
     def __init__(self, name: str = "sm3"):
         if name == "sha256":
             sha256 = hashlib.sha256
+            # CPython's own SHA-256 costs 0.98 µs for a 65-byte node against OpenSSL's 1.17 µs
+            # (its context set-up dominates short inputs); OpenSSL stays faster for leaves.
+            node_sha256 = _builtin_sha256 or sha256
 
             def leaf(data: bytes) -> bytes:
                 return sha256(LEAF_PREFIX + data).digest()
 
             def node(left: bytes, right: bytes) -> bytes:
-                return sha256(NODE_PREFIX + left + right).digest()
+                return node_sha256(NODE_PREFIX + left + right).digest()
+
+            def leaves(datas: Sequence[bytes]) -> list[bytes]:
+                return [sha256(LEAF_PREFIX + d).digest() for d in datas]
+
+            def nodes(lefts: Sequence[bytes], rights: Sequence[bytes]) -> list[bytes]:
+                return [node_sha256(NODE_PREFIX + a + b).digest() for a, b in zip(lefts, rights, strict=True)]
 
             self._empty = sha256(b"").digest()
         elif name == "sm3":
@@ -88,6 +108,12 @@ class Hasher:
                 h.update(left + right)
                 return h.digest()
 
+            def leaves(datas: Sequence[bytes]) -> list[bytes]:
+                return [leaf(d) for d in datas]
+
+            def nodes(lefts: Sequence[bytes], rights: Sequence[bytes]) -> list[bytes]:
+                return [node(a, b) for a, b in zip(lefts, rights, strict=True)]
+
             self._empty = _sm3().digest()
         else:
             raise ValueError(f"不支持的哈希算法 (unsupported hash algorithm): {name!r}; "
@@ -96,6 +122,8 @@ class Hasher:
         self.size = 32
         self.leaf = leaf
         self.node = node
+        self.leaves = leaves
+        self.nodes = nodes
 
     def empty(self) -> bytes:
         """H(""), the root of a tree with no leaves."""
@@ -350,25 +378,41 @@ class CompactRange:
         """Add leaf hashes in order; return, for levels 0, step, 2·step…, the nodes that became
         complete at that level, in index order (the leaves themselves first).
 
-        The same as ``extend`` with an ``on_node`` that keeps every step-th level, without a call
-        per node: this is the inner loop of a batch append.
+        The same as ``extend`` with an ``on_node`` that keeps every step-th level, computed a
+        level at a time: the new nodes of a level are the pairs of the level below (after the
+        old subtree root of that level, when the old size has it), hashed by one list
+        comprehension, so the inner loop of a batch append makes no Python call per node.
         """
         n = self.size
-        stack = self.hashes
-        node = self.hasher.node
+        m = n + len(leaf_hashes)
+        # The old compact range by level: its hashes are the set bits of n, highest first.
+        old = {}
+        hashes = iter(self.hashes)
+        for level in range(n.bit_length() - 1, -1, -1):
+            if (n >> level) & 1:
+                old[level] = next(hashes)
+        nodes = self.hasher.nodes
         out: list[list[bytes]] = [list(leaf_hashes)]
-        for h in out[0]:
-            level = 0
-            while (n >> level) & 1:
-                h = node(stack.pop(), h)
-                level += 1
-                if level % step == 0:
-                    while len(out) <= level // step:
-                        out.append([])
-                    out[level // step].append(h)
-            stack.append(h)
-            n += 1
-        self.size = n
+        new = out[0]
+        roots = {}
+        level = 0
+        while new:
+            row = [old[level], *new] if (n >> level) & 1 else new
+            pairs = len(row) & ~1
+            if pairs < len(row):
+                roots[level] = row[-1]
+            new = nodes(row[0:pairs:2], row[1:pairs:2])
+            level += 1
+            if new and level % step == 0:
+                while len(out) <= level // step:
+                    out.append([])
+                out[level // step] = new
+        # Above the last level that changed, the old roots stand (m and n agree there).
+        for lvl, h in old.items():
+            if lvl >= level:
+                roots[lvl] = h
+        self.hashes = [roots[lvl] for lvl in range(m.bit_length() - 1, -1, -1) if (m >> lvl) & 1]
+        self.size = m
         return out
 
     def root(self) -> bytes:

@@ -323,3 +323,25 @@ def test_extend_collect_keeps_every_step_th_level(h):
             got = [*(first[step_level] if step_level < len(first) else []),
                    *(second[step_level] if step_level < len(second) else [])]
             assert got == seen.get(8 * step_level, [])
+
+
+@pytest.mark.parametrize("h", HASHERS, ids=lambda h: h.name)
+@pytest.mark.parametrize("step", [1, 4])
+def test_extend_collect_in_uneven_batches_equals_a_leaf_at_a_time(h, step):
+    import random
+
+    d = leaves(h, 1100)
+    rng = random.Random(5)
+    cr, reference = CompactRange(h), CompactRange(h)
+    at = 0
+    while at < len(d):
+        n = rng.choice([0, 1, 2, 3, 15, 16, 17, 255, 256, 257])
+        seen: dict[int, list[bytes]] = {}
+        reference.extend(d[at:at + n],
+                         on_node=lambda level, _, value: seen.setdefault(level, []).append(value))
+        got = cr.extend_collect(d[at:at + n], step)
+        at += n
+        assert (cr.size, cr.hashes) == (reference.size, reference.hashes)
+        assert len(got) == 1 + max((lvl // step for lvl in seen), default=0)
+        for i, nodes in enumerate(got):
+            assert nodes == seen.get(i * step, [])
