@@ -200,8 +200,10 @@ def _merge(run: RuleRun, rules: list[Rule]) -> Merge:
         cursor.execute(f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM monitoring_alert a "
                        f"WHERE a.fingerprint = {STAGE}.fingerprint)")
         merge.seen = cursor.rowcount
-        # In rule and record order, so that a run's alerts get their ids (the lists' newest-first
-        # order) the same way on both databases and in every run.
+        # In rule and record order (by code point, as SQLite compares text), so that a run's
+        # alerts get their ids (the lists' newest-first order) the same way on both databases
+        # and in every run.
+        order = ", ".join(dialect.binary(f"s.{column}") for column in ("rule", "record_ext_id", "power_code"))
         with dialect.bulk_insert(cursor, "monitoring_alert", STAGE):
             cursor.execute(
                 f"""INSERT INTO monitoring_alert (rule, record_ext_id, power_code, party_key, agency_code,
@@ -210,7 +212,7 @@ def _merge(run: RuleRun, rules: list[Rule]) -> Merge:
                     SELECT s.rule, s.record_ext_id, s.power_code, s.party_key, s.agency_code, s.detail,
                            {dialect.json('s.facts')}, s.fingerprint, %s, '', NULL, NULL, %s, NULL, %s, %s
                     FROM {STAGE} s
-                    ORDER BY s.rule, s.record_ext_id, s.power_code""",
+                    ORDER BY {order}""",
                 [AlertStatus.OPEN, run.pk, now, now])
             merge.new = cursor.rowcount
         if dialect.vendor == "sqlite":

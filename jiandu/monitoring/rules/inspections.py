@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from .base import RECORD, Context, day, on_record, rule
+from .base import Context, day, on_record, rule
 
 REPEAT_DAYS = 30
+
+
+def _inspections(ctx: Context) -> str:
+    """A narrow scratch table of the dated inspections, which both rules read: one pass over the
+    records instead of one each. ``bucket`` numbers stretches of REPEAT_DAYS + 1 days, so two
+    inspections at most REPEAT_DAYS apart are in the same or neighbouring buckets."""
+    sq = ctx.dialect
+    number = sq.day_number("r.action_on")
+    return ctx.shared("inspections", f"""
+        SELECT r.ext_id, r.agency_code, r.party_key, r.power_code, r.action_on, {number} AS day,
+               {number} / {REPEAT_DAYS + 1} AS bucket
+        FROM records_record r
+        WHERE {sq.scan('r.kind')} = 'inspection' AND r.action_on IS NOT NULL
+    """)
 
 
 @rule(
@@ -14,27 +28,23 @@ REPEAT_DAYS = 30
     explanation="同一相对人在本次检查前后三十日内又被其他执法主体检查",
 )
 def repeat_inspection(ctx: Context):
-    sq = ctx.dialect
-    # Within ±30 days of each inspection: all of the party's inspections minus those of the
-    # same agency leaves those of other agencies; a window frame in days counts both at once.
-    frame = f"ORDER BY i.day RANGE BETWEEN {REPEAT_DAYS} PRECEDING AND {REPEAT_DAYS} FOLLOWING"
-    # A narrow copy first: SQLite's window functions are several times faster over it.
+    # Each inspection paired with the party's inspections by other agencies within ±30 days,
+    # counted. Pairs are looked for in the neighbouring buckets only, so a party inspected
+    # often over the years costs what its inspections a month apart cost, not their square.
+    # (Two window counts, all within the frame minus the agency's own, give the same numbers at
+    # three times the cost on PostgreSQL: two sorts of every inspection.)
+    table = _inspections(ctx)
     sql = f"""
-        WITH i AS MATERIALIZED (
-            SELECT {RECORD}, r.action_on, {sq.day_number('r.action_on')} AS day
-            FROM records_record r
-            WHERE {sq.scan('r.kind')} = 'inspection' AND r.action_on IS NOT NULL
-        )
-        SELECT * FROM (
-            SELECT i.ext_id, i.agency_code, i.party_key, i.action_on,
-                   count(*) OVER (PARTITION BY i.party_key {frame}) AS near_all,
-                   count(*) OVER (PARTITION BY i.party_key, i.agency_code {frame}) AS near_own
-            FROM i
-        ) x
-        WHERE near_all > near_own
+        SELECT a.ext_id, a.agency_code, a.party_key, a.action_on, count(*) AS others
+        FROM {table} a
+        CROSS JOIN (SELECT -1 AS step UNION ALL SELECT 0 UNION ALL SELECT 1) near
+        JOIN {table} b ON b.party_key = a.party_key AND b.bucket = a.bucket + near.step
+        WHERE b.agency_code <> a.agency_code
+          AND b.day BETWEEN a.day - {REPEAT_DAYS} AND a.day + {REPEAT_DAYS}
+        GROUP BY a.ext_id, a.agency_code, a.party_key, a.action_on
     """
     for row in ctx.rows(sql):
-        others = row["near_all"] - row["near_own"]
+        others = row["others"]
         facts = {"action_on": day(row["action_on"]), "others": others}
         text = f"检查日期 {facts['action_on']}，前后 {REPEAT_DAYS} 日内其他执法主体对其检查 {others} 次"
         yield on_record(row, facts, text)
@@ -48,19 +58,22 @@ def repeat_inspection(ctx: Context):
 )
 def inspection_cap(ctx: Context):
     sq = ctx.dialect
+    # Only the few (party, power, year) groups over their cap need numbering.
     sql = f"""
         WITH i AS MATERIALIZED (
-            SELECT {RECORD}, r.power_code, r.action_on, {sq.year('r.action_on')} AS year,
-                   p.annual_inspection_cap AS cap
-            FROM records_record r
-            JOIN powers_power p ON p.code = r.power_code
-            WHERE {sq.scan('r.kind')} = 'inspection' AND r.action_on IS NOT NULL
-              AND p.annual_inspection_cap IS NOT NULL
+            SELECT i.ext_id, i.agency_code, i.party_key, i.power_code, i.action_on,
+                   {sq.year('i.action_on')} AS year, p.annual_inspection_cap AS cap
+            FROM {_inspections(ctx)} i
+            JOIN powers_power p ON p.code = i.power_code
+            WHERE p.annual_inspection_cap IS NOT NULL
         )
         SELECT * FROM (
             SELECT i.*, row_number() OVER (PARTITION BY i.party_key, i.power_code, i.year
                                            ORDER BY i.action_on, {sq.binary('i.ext_id')}) AS n
             FROM i
+            WHERE (i.party_key, i.power_code, i.year) IN (
+                SELECT party_key, power_code, year FROM i
+                GROUP BY party_key, power_code, year, cap HAVING count(*) > cap)
         ) x
         WHERE n > cap
     """
