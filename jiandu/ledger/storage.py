@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -176,9 +176,9 @@ def _locked_head(year: int) -> tuple[int, str, int, bytes]:
     _check_year(year)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id, hash_alg, size, frontier FROM "
-                    f"{connection.ops.quote_name(Shard._meta.db_table)} WHERE year = %s{lock}",
-                    [year])
+        _execute(cur, f"SELECT id, hash_alg, size, frontier FROM "
+                 f"{connection.ops.quote_name(Shard._meta.db_table)} WHERE year = %s{lock}",
+                 [year])
         row = cur.fetchone()
     if row is None:
         shard = shard_for_year(year, lock=True)
@@ -213,8 +213,11 @@ def ledger_append(*, kind: str, key: str, content: dict, file_hashes: Sequence[s
                   year: int | None = None) -> LogEntry:
     """Append one entry to the log of ``year`` (default: this year, in Asia/Shanghai) and
     return it. Runs in the caller's transaction; see ``ledger_append_many``."""
-    with transaction.atomic():
-        shard_id, (index,) = _append([LedgerItem(kind, key, content, tuple(file_hashes))], year)
+    batch = _prepare([LedgerItem(kind, key, content, tuple(file_hashes))])
+    year = year or timezone.localdate().year
+    _check_year(year)
+    with transaction.atomic(savepoint=False):
+        shard_id, (index,) = _append(batch, year)
         return entry_at(Shard.objects.get(pk=shard_id), index)
 
 
@@ -230,16 +233,23 @@ def ledger_append_many(*, items: Iterable[LedgerItem], year: int | None = None) 
     items = list(items)
     if not items:
         return []
-    with transaction.atomic():
-        _, indexes = _append(items, year)
+    batch = _prepare(items)
+    year = year or timezone.localdate().year
+    _check_year(year)
+    # The items and the year are checked before the block: nothing in it fails but the database, which
+    # fails the caller's transaction too, so it needs no savepoint of its own.
+    with transaction.atomic(savepoint=False):
+        _, indexes = _append(batch, year)
     return indexes
 
 
-def _item_data(items: list[LedgerItem]) -> list[bytes]:
-    """The leaf data of each item. The usual item (a valid kind and key, a dict or bytes that
-    look like a JSON object) costs a quick type-and-length test; any other gets the full check
-    and its message. Each content is serialised at once: orjson's bytes keep a ~16 KiB buffer
-    each only while they are made."""
+def _item_data(items: list[LedgerItem]) -> tuple[list[bytes], list[str], list[str]]:
+    """The leaf data, kinds and keys of ``items``. The usual item (a valid kind and key, a dict
+    or bytes that look like a JSON object) costs a quick type-and-length test; any other gets
+    the full check and its message. (A test per item measured cheaper than checking the batch
+    by passes of ``map``: ~0.55 against ~1.05 µs an entry.) Each dict is serialised at once:
+    orjson's bytes keep a ~16 KiB buffer each only while they are made.
+    """
     dumps, kind_max, key_max = _canonical_json, _KIND_MAX, _KEY_MAX
     out = []
     add = out.append
@@ -258,50 +268,71 @@ def _item_data(items: list[LedgerItem]) -> list[bytes]:
                 or type(data) is not bytes or data[:1] != b"{":
             data = _item_json(item)
         add(data)
-    return out
+    return out, list(map(attrgetter("kind"), items)), list(map(attrgetter("key"), items))
 
 
-def _append(items: list[LedgerItem], year: int | None) -> tuple[int, list[int]]:
-    """Append ``items`` to the shard of ``year``; its id and the items' indexes."""
-    datas = _item_data(items)
-    # Bundles are made and checked before the lock: one join, one UTF-8 decode and two counts
-    # per bundle (in C) stand for a test per entry; a bundle that fails names its bad item.
+@dataclass
+class _Batch:
+    datas: list[bytes]
+    kinds: list[str]
+    keys: list[str]
+    bundles: list[tuple[int, int, bytes, str]]  # (offset, count, contents, "kind\tkey" lines)
+
+
+def _prepare(items: list[LedgerItem]) -> _Batch:
+    """The checked leaf data of ``items`` and their bundles; ValueError on a bad item."""
+    datas, kinds, keys = _item_data(items)
+    # Bundles are made and checked before the lock: one join, one UTF-8 decode and a few
+    # counts per bundle (in C) stand for a test per entry; a bundle that fails names its item.
     bundles = []
     for lo in range(0, len(items), BUNDLE_SIZE):
-        part, hi = datas[lo:lo + BUNDLE_SIZE], min(lo + BUNDLE_SIZE, len(items))
+        part = datas[lo:lo + BUNDLE_SIZE]
+        n = len(part)
         contents = b"\n".join(part)
-        keys = "\n".join([f"{it.kind}\t{it.key}" for it in items[lo:hi]])
-        n = hi - lo
+        names = "\n".join(map("\t".join, zip(kinds[lo:lo + n], keys[lo:lo + n], strict=True)))
         try:
             contents.decode()
             ok = (contents.count(b"\n") == n - 1 and b"\r" not in contents
-                  and keys.count("\n") == n - 1 and keys.count("\t") == n and "\r" not in keys)
+                  and names.count("\n") == n - 1 and names.count("\t") == n and "\r" not in names)
         except UnicodeDecodeError:
             ok = False
         if not ok:
-            _check_bundle(items[lo:hi], part)
-        bundles.append((lo, n, contents, keys))
-    shard_id, hash_alg, old, old_frontier = _locked_head(year or timezone.localdate().year)
+            _check_bundle(items[lo:lo + n], part)
+        bundles.append((lo, n, contents, names))
+    return _Batch(datas, kinds, keys, bundles)
+
+
+def _append(batch: _Batch, year: int) -> tuple[int, list[int]]:
+    """Append a prepared batch to the shard of ``year``; its id and the items' indexes."""
+    shard_id, hash_alg, old, old_frontier = _locked_head(year)
     hasher = _hasher(hash_alg)
     db_now = connection.ops.adapt_datetimefield_value(timezone.now())
-    leaf = hasher.leaf
-    leaves = [leaf(data) for data in datas]
     tree = CompactRange.from_bytes(hasher, old, old_frontier)
-    levels = tree.extend_collect(leaves, TILE_HEIGHT)
+    levels = tree.extend_collect(hasher.leaves(batch.datas), TILE_HEIGHT)
     base = entry_pk(shard_id, old)
     with connection.cursor() as cur:
-        _insert_bundles(cur, [(base + lo, shard_id, old + lo, n, contents, keys, db_now)
-                              for lo, n, contents, keys in bundles])
-        _insert_keys(cur, items, base)
+        _insert_bundles(cur, [(base + lo, shard_id, old + lo, n, contents, names, db_now)
+                              for lo, n, contents, names in batch.bundles])
+        _insert_keys(cur, batch.kinds, batch.keys, base)
         _write_tiles(cur, shard_id, old, levels)
         root, frontier = tree.root(), tree.to_bytes()
         # Plain statements: through the ORM these two cost ~0.8 ms a batch, more than the tiles.
         qn = connection.ops.quote_name
-        cur.execute(f"INSERT INTO {qn(TreeHead._meta.db_table)} (shard_id, size, root, created_at) "
-                    "VALUES (%s, %s, %s, %s)", [shard_id, tree.size, root, db_now])
-        cur.execute(f"UPDATE {qn(Shard._meta.db_table)} SET size = %s, root = %s, frontier = %s, "
-                    "updated_at = %s WHERE id = %s", [tree.size, root, frontier, db_now, shard_id])
+        _execute(cur, f"INSERT INTO {qn(TreeHead._meta.db_table)} (shard_id, size, root, "
+                 "created_at) VALUES (%s, %s, %s, %s)", [shard_id, tree.size, root, db_now])
+        _execute(cur, f"UPDATE {qn(Shard._meta.db_table)} SET size = %s, root = %s, "
+                 "frontier = %s, updated_at = %s WHERE id = %s",
+                 [tree.size, root, frontier, db_now, shard_id])
     return shard_id, list(range(old, tree.size))
+
+
+def _execute(cur, sql: str, params: Sequence) -> None:
+    """One statement of an append, on SQLite straight to sqlite3 (Django's wrapper costs
+    ~40 µs a statement: it rewrites the placeholders with a regex)."""
+    if connection.vendor == "sqlite":
+        sqlite3.Cursor.execute(cur.cursor, sql.replace("%s", "?"), params)
+    else:
+        cur.execute(sql, params)
 
 
 def _max_rows(raw, columns: int) -> int:
@@ -325,7 +356,7 @@ def _insert_bundles(cur, rows: list[tuple]) -> None:
                                "(?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _insert_keys(cur, items: list[LedgerItem], base: int) -> None:
+def _insert_keys(cur, kinds: list[str], keys: list[str], base: int) -> None:
     """The key index rows (kind, key, position) by the cheapest bulk path: COPY on PostgreSQL,
     multi-row INSERTs on SQLite (neither goes through Django's query log, so query-count
     assertions do not see them).
@@ -335,19 +366,21 @@ def _insert_keys(cur, items: list[LedgerItem], base: int) -> None:
     """
     table = connection.ops.quote_name(EntryKey._meta.db_table)
     columns = f"kind, {connection.ops.quote_name('key')}, position"
+    n = len(kinds)
     if connection.vendor == "postgresql":
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for pos, item in enumerate(items, base):
-                copy.write_row((item.kind, item.key, pos))
+            for row in zip(kinds, keys, range(base, base + n), strict=True):
+                copy.write_row(row)
         return
     raw = cur.cursor
     per = _max_rows(raw, 3)
     head = f"INSERT INTO {table} ({columns}) VALUES "
-    for lo in range(0, len(items), per):
-        chunk = items[lo:lo + per]
-        values = list(chain.from_iterable(
-            [(it.kind, it.key, pos) for pos, it in enumerate(chunk, base + lo)]))
-        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?)"] * len(chunk)), values)
+    for lo in range(0, n, per):
+        hi = min(lo + per, n)
+        values = [None] * (3 * (hi - lo))
+        values[0::3], values[1::3], values[2::3] = kinds[lo:hi], keys[lo:hi], range(base + lo,
+                                                                                   base + hi)
+        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?)"] * (hi - lo)), values)
 
 
 def _read_tiles(cur, shard_id: int,
@@ -359,8 +392,8 @@ def _read_tiles(cur, shard_id: int,
     qn = connection.ops.quote_name
     one = (f"SELECT level, {qn('index')}, hashes FROM {qn(Tile._meta.db_table)} "
            f"WHERE shard_id = %s AND level = %s AND {qn('index')} = %s")
-    cur.execute(" UNION ALL ".join([one] * len(keys)),
-                [v for level, index in keys for v in (shard_id, level, index)])
+    _execute(cur, " UNION ALL ".join([one] * len(keys)),
+             [v for level, index in keys for v in (shard_id, level, index)])
     return {(level, index): bytes(h) for level, index, h in cur.fetchall()}
 
 

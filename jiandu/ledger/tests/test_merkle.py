@@ -338,7 +338,7 @@ def test_extend_collect_in_uneven_batches_equals_a_leaf_at_a_time(h, step):
         n = rng.choice([0, 1, 2, 3, 15, 16, 17, 255, 256, 257])
         seen: dict[int, list[bytes]] = {}
         reference.extend(d[at:at + n],
-                         on_node=lambda level, _, value: seen.setdefault(level, []).append(value))
+                         on_node=lambda level, _, value, seen=seen: seen.setdefault(level, []).append(value))
         got = cr.extend_collect(d[at:at + n], step)
         at += n
         assert (cr.size, cr.hashes) == (reference.size, reference.hashes)
