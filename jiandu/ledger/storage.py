@@ -9,8 +9,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from operator import attrgetter
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -357,12 +359,13 @@ def _insert_bundles(cur, rows: list[tuple]) -> None:
 
 
 def _insert_keys(cur, kinds: list[str], keys: list[str], base: int) -> None:
-    """The key index rows (kind, key, position) by the cheapest bulk path: COPY on PostgreSQL,
-    multi-row INSERTs on SQLite (neither goes through Django's query log, so query-count
-    assertions do not see them).
+    """The key index rows (kind, key, position) by the cheapest bulk path: COPY on PostgreSQL;
+    on SQLite, each run of 16 or more entries of one kind (an import's batch is one run) as
+    one INSERT … SELECT over ``json_each`` of its keys, the rest as multi-row INSERTs. None
+    goes through Django's query log, so query-count assertions do not see them.
 
-    Measured (a plain-sqlite3 sketch at 300,000 entries, CPU per entry of the whole append):
-    one multi-row INSERT per batch 8.2 µs, executemany 9.8 µs.
+    Measured at 200,000 keys in batches of 1,000, CPU per key of insert and commit: json_each
+    1.02 µs, one multi-row INSERT 1.45 µs (binding 3,000 values), executemany more again.
     """
     table = connection.ops.quote_name(EntryKey._meta.db_table)
     columns = f"kind, {connection.ops.quote_name('key')}, position"
@@ -373,14 +376,27 @@ def _insert_keys(cur, kinds: list[str], keys: list[str], base: int) -> None:
                 copy.write_row(row)
         return
     raw = cur.cursor
+    rest: list[int] = []
+    at = 0
+    for kind, run in groupby(kinds):
+        count = sum(1 for _ in run)
+        if count >= 16:
+            try:
+                array = orjson.dumps(keys[at:at + count]).decode()
+            except TypeError:  # a key orjson refuses (a lone surrogate): bound as it is below
+                rest += range(at, at + count)
+            else:
+                sqlite3.Cursor.execute(raw, f"INSERT INTO {table} ({columns}) SELECT ?, value, "
+                                       "? + key FROM json_each(?)", (kind, base + at, array))
+        else:
+            rest += range(at, at + count)
+        at += count
     per = _max_rows(raw, 3)
     head = f"INSERT INTO {table} ({columns}) VALUES "
-    for lo in range(0, n, per):
-        hi = min(lo + per, n)
-        values = [None] * (3 * (hi - lo))
-        values[0::3], values[1::3], values[2::3] = kinds[lo:hi], keys[lo:hi], range(base + lo,
-                                                                                   base + hi)
-        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?)"] * (hi - lo)), values)
+    for lo in range(0, len(rest), per):
+        chunk = rest[lo:lo + per]
+        values = [v for i in chunk for v in (kinds[i], keys[i], base + i)]
+        sqlite3.Cursor.execute(raw, head + ", ".join(["(?, ?, ?)"] * len(chunk)), values)
 
 
 def _read_tiles(cur, shard_id: int,

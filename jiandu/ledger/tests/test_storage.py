@@ -389,3 +389,17 @@ def test_the_key_index_is_one_btree_on_sqlite():
         cur.execute("SELECT count(*) FROM sqlite_master WHERE tbl_name = 'ledger_entrykey' "
                     "AND type = 'index'")
         assert cur.fetchone()[0] == 0
+
+
+def test_key_rows_of_a_batch_of_mixed_kinds():
+    # Runs long enough for the one-statement path, short ones between, keys not ASCII.
+    kinds = ["a"] * 20 + ["b"] * 3 + ["a"] + ["c"] * 40 + ["b"] * 15 + ["a"] * 16
+    batch = [LedgerItem(kind, f"执法-{i}\"'", {"i": i}) for i, kind in enumerate(kinds)]
+    ledger_append_many(items=items(0, 7), year=2025)
+    assert ledger_append_many(items=batch, year=2025) == list(range(7, 7 + len(kinds)))
+    shard = Shard.objects.get(year=2025)
+    want = {("record", f"R{i:07d}", entry_pk(shard.pk, i)) for i in range(7)} | {
+        (kind, f"执法-{i}\"'", entry_pk(shard.pk, 7 + i)) for i, kind in enumerate(kinds)}
+    assert set(EntryKey.objects.values_list("kind", "key", "position")) == want
+    assert EntryKey.objects.count() == len(want)
+    assert [e.index for e in entries_for("c", "执法-30\"'")] == [37]
