@@ -110,8 +110,8 @@ class EntryKey(models.Model):
     """The lookup of entries by object: (kind, key, position), position = ``entry_pk``.
 
     On SQLite the table is WITHOUT ROWID (migration 0004), a single B-tree; a later migration
-    that makes Django rebuild it on SQLite must keep that. Filled by the append, one
-    multi-row INSERT (SQLite) or COPY (PostgreSQL) per call.
+    that makes Django rebuild it on SQLite must keep that. Filled by the append in one
+    statement per run of one kind (SQLite) or one COPY (PostgreSQL) per call.
     """
 
     pk = models.CompositePrimaryKey("kind", "key", "position")
