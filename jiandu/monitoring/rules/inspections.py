@@ -32,7 +32,8 @@ def repeat_inspection(ctx: Context):
     # counted. Pairs are looked for in the neighbouring buckets only, so a party inspected
     # often over the years costs what its inspections a month apart cost, not their square.
     # (Two window counts, all within the frame minus the agency's own, give the same numbers at
-    # three times the cost on PostgreSQL: two sorts of every inspection.)
+    # three times the cost on PostgreSQL, two sorts of every inspection; on SQLite, which
+    # probes an automatic index for the pairs instead of hashing, they are a fifth faster.)
     table = _inspections(ctx)
     sql = f"""
         SELECT a.ext_id, a.agency_code, a.party_key, a.action_on, count(*) AS others
