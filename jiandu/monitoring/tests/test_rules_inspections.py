@@ -39,6 +39,38 @@ def test_repeat_inspection_needs_another_agency_an_inspection_and_the_same_party
     assert alert("repeat_inspection", "B").facts == {"action_on": "2025-06-30", "others": 2}
 
 
+@pytest.mark.parametrize("start", [D(2025, 6, 1), D(1999, 12, 1)], ids=["2025", "across-2000"])
+def test_repeat_inspection_at_every_day_of_a_stretch(district, start):
+    # The pairs are looked for in stretches of 31 days: two inspections 30 days apart fire
+    # and 31 days apart do not, wherever the first falls in its stretch (and on both sides of
+    # 2000-01-01, the day PostgreSQL counts days from).
+    d = district
+    expected = set()
+    for k in range(32):
+        first = start + dt.timedelta(days=k)
+        for gap, fires in ((30, True), (31, False)):
+            party = d.org()
+            _inspect(d, f"A{k}-{gap}", agency=d.a, party=party, on=first)
+            _inspect(d, f"B{k}-{gap}", agency=d.b, party=party, on=first + dt.timedelta(days=gap))
+            if fires:
+                expected |= {f"A{k}-{gap}", f"B{k}-{gap}"}
+    assert fired("repeat_inspection") == expected
+
+
+def test_repeat_inspection_counts_each_other_agency_inspection(district):
+    d = district
+    c = d.agency("区应急管理局")
+    party = d.org()
+    _inspect(d, "A1", agency=d.a, party=party, on=DAY)
+    _inspect(d, "A2", agency=d.a, party=party, on=DAY + dt.timedelta(days=10))
+    _inspect(d, "B", agency=d.b, party=party, on=DAY + dt.timedelta(days=25))
+    _inspect(d, "C", agency=c, party=party, on=DAY - dt.timedelta(days=20))
+    assert fired("repeat_inspection") == {"A1", "A2", "B", "C"}
+    others = {key: alert("repeat_inspection", key).facts["others"] for key in ("A1", "A2", "B", "C")}
+    # A1: B and C; A2: B and C; B: A1, A2 (C is 45 days before it); C: A1, A2 (B 45 days after).
+    assert others == {"A1": 2, "A2": 2, "B": 2, "C": 2}
+
+
 def test_inspection_cap_counts_in_action_order(district):
     d = district
     power, party = d.power(kind="inspection", cap=2), d.org()
