@@ -174,8 +174,10 @@ def run(*, records: int, databases: list[str]) -> str:
     lines += ["", "³ For transparency, not the goal's baseline: PostgreSQL plans the baseline with "
               "parallel workers once the records have planner statistics (a records import now "
               "takes them), while `jiandu check` runs its statements one at a time and its "
-              "streamed queries (server-side cursors) never get parallel plans; this column is "
-              "the same scan with `max_parallel_workers_per_gather = 0`, one process like the check."]
+              "streamed queries (server-side cursors) never get parallel plans: only the scratch "
+              "tables it fills first (officer links, candidate records, inspections) may use the "
+              "workers; this column is the same scan with `max_parallel_workers_per_gather = 0`, "
+              "in one process."]
     lines += ["", "² For transparency, not the goal's baseline: "
               f"`{INDEX_ONLY}` (the earlier baseline) is answered from the agency_code index alone "
               "without reading the table, so it is several times faster than any full scan and "
