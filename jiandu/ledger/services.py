@@ -489,13 +489,15 @@ def _logged_versions(entry_kind: str, keys_: list[str],
         return {}
     leaves = stored_leaves([pos for _, pos in rows])
     algs = dict(Shard.objects.values_list("pk", "hash_alg"))
+    hashers = {alg: Hasher(alg) for alg in set(algs.values())}
     wanted: dict[tuple[str, str, bytes], tuple[int, bytes]] = {}
-    for key, pos in rows:
-        alg = algs.get(pos // ENTRY_SHARD_STRIDE, "")
-        hasher = Hasher(alg) if alg else None
+    # Each expected version hashed once per hash algorithm its object's entries are under.
+    for key, alg in {(key, algs.get(pos // ENTRY_SHARD_STRIDE, "")) for key, pos in rows}:
+        if alg not in hashers:
+            continue
         for version, (want, _why) in expected.get(key, {}).items():
-            if want is not None and hasher is not None:
-                wanted.setdefault((key, alg, hasher.leaf(want)), (version, want))
+            if want is not None:
+                wanted.setdefault((key, alg, hashers[alg].leaf(want)), (version, want))
     logged: dict[str, dict[int | None, list[bytes]]] = {}
     other: dict[int, str] = {}
     for key, pos in rows:

@@ -682,7 +682,10 @@ def stored_leaves(positions: Iterable[int]) -> dict[int, bytes]:
 
 def positions_entries(positions: Iterable[int]) -> list[LogEntry]:
     """The entries at ``positions``, in that order, each bundle read once however many of its
-    entries are asked (positions that the log does not hold are left out)."""
+    entries are asked and their leaf hashes in one pass over the tiles (positions that the log
+    does not hold are left out)."""
+    positions = list(positions)
+    leaves = stored_leaves(positions)
     shards: dict[int, Shard] = {}
     out = []
     bundle = None
@@ -696,8 +699,7 @@ def positions_entries(positions: Iterable[int]) -> list[LogEntry]:
                 bundle = _bundle_at(cur, shard_id, index)
                 if bundle is None:
                     continue
-            leaf = leaf_hashes(shards[shard_id], index, 1)
-            out.append(_entry(shards[shard_id], bundle, index, leaf[0] if leaf else b""))
+            out.append(_entry(shards[shard_id], bundle, index, leaves.get(pos, b"")))
     return out
 
 
