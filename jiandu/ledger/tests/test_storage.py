@@ -147,6 +147,58 @@ def test_large_tree_proofs_take_one_query_and_appends_a_constant_number(
                               new_root=bytes(shard.root), proof=proof)
 
 
+
+@pytest.mark.django_db(transaction=True)
+def test_proof_reads_are_prepared_statements_that_survive_rollbacks(django_assert_num_queries):
+    """On PostgreSQL the tile read of a proof is a prepared statement: made in a savepoint or
+    a transaction that rolls back, it is still there (and psycopg still knows it) after."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    h = Hasher("sha256")
+    shard_for_year(2024, hash_alg="sha256")
+    ledger_append_many(items=items(0, 5_000), year=2024)
+    shard = Shard.objects.get(year=2024)
+    leaves = stored_leaves(shard)
+
+    def prepared() -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                        ["%ledger_tile%"])
+            return cur.fetchone()[0]
+
+    def check(index: int) -> None:
+        proof = inclusion_proof_for(shard, index)
+        assert proof == merkle.inclusion_proof(h, leaves, index)
+
+    assert prepared() == 0
+    for _ in range(3):
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    check(7)
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+            check(11)
+            consistency_proof_for(shard, 1_000, 5_000)
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            check(12)
+        with django_assert_num_queries(1):
+            check(13)
+    assert prepared() >= 1
+    for index in (0, 4_095, 4_096, 4_999):
+        check(index)
+    assert tree_root(shard, 3_000) == merkle.root(h, leaves[:3_000])
+    # Appends read the partial tiles the same way, beside the proofs' statements.
+    ledger_append_many(items=items(5_000, 100), year=2024)
+    shard.refresh_from_db()
+    leaves = stored_leaves(shard)
+    check(5_050)
+    assert connection.connection.prepare_threshold is None
+
 def test_one_log_per_year(settings):
     settings.JIANDU_LEDGER_ORIGIN = "gangcheng.jiandu/ledger"
     a = ledger_append(kind="record", key="R1", content={"id": "R1"}, year=2025)
