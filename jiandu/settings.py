@@ -109,6 +109,9 @@ except ValueError as exc:
 # RFC 3161 timestamps of checkpoints, when a TSA is configured: its URL and its certificate (PEM).
 JIANDU_TSA_URL = os.environ.get("JIANDU_TSA_URL", "")
 JIANDU_TSA_CERT = os.environ.get("JIANDU_TSA_CERT", "")
+# `jiandu check` on PostgreSQL: rules run side by side on this many connections (1: one after
+# another on the check's own). See jiandu/monitoring/parallel.py.
+JIANDU_RULE_WORKERS = int(os.environ.get("JIANDU_RULE_WORKERS", "2"))
 
 DEBUG = _env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:

@@ -15,6 +15,7 @@ from jiandu.records.services import bulk_insert
 
 from .choices import ACTIVE_STATUSES, AlertAction, AlertStatus, RunStatus
 from .models import RuleRun
+from .parallel import RuleDone, stage_in_parallel, worker_count
 from .rules import Candidate, Context, Rule, all_rules
 from .rules.sql import dialect_for
 
@@ -68,9 +69,15 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
     rules = list(rules or all_rules())
     say = progress or (lambda _message: None)
     run = RuleRun.objects.create(as_of=as_of, year=year, started_at=timezone.now())
+    dialect = dialect_for(connection)
+    # Side by side only where other connections see what this one will judge (see parallel).
+    workers = worker_count() if dialect.vendor == "postgresql" and not connection.in_atomic_block else 1
     try:
+        if workers > 1:
+            # Committed first, so that the workers' plans get the statistics too.
+            _refresh_statistics(dialect, say)
         with transaction.atomic():
-            counts = _stage(run, rules, say)
+            counts = _stage(run, rules, say, workers)
             started = time.perf_counter()
             merge = _merge(run, rules)
             say(f"合并：新增 {merge.new}，仍存在 {merge.seen}（其中重新打开 {merge.reopened}），"
@@ -87,32 +94,53 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
     return run
 
 
-def _stage(run: RuleRun, rules: list[Rule], say) -> dict[str, int]:
+def _refresh_statistics(dialect, say) -> None:
+    with connection.cursor() as cursor:
+        analysed = dialect.refresh_statistics(cursor, READ_TABLES)
+    if analysed:
+        say(f"已更新统计信息：{'、'.join(analysed)}")
+
+
+def _stage(run: RuleRun, rules: list[Rule], say, workers: int) -> dict[str, int]:
     dialect = dialect_for(connection)
     with connection.cursor() as cursor:
         if dialect.lock():
             cursor.execute(dialect.lock())
         for statement in dialect.run_settings():
             cursor.execute(statement)
-        analysed = dialect.refresh_statistics(cursor, READ_TABLES)
-        if analysed:
-            say(f"已更新统计信息：{'、'.join(analysed)}")
+    if workers == 1:
+        _refresh_statistics(dialect, say)
+    with connection.cursor() as cursor:
         for statement in dialect.temp_table(STAGE, STAGE_DDL):
             cursor.execute(statement)
-    ctx = Context(as_of=run.as_of, year=run.year, dialect=dialect, connection=connection)
     counts: dict[str, int] = {}
-    try:
-        _stage_rules(ctx, rules, counts, say)
-    finally:
-        ctx.close()
+    if workers > 1:
+        _stage_parallel(run, rules, counts, say, workers)
+    else:
+        ctx = Context(as_of=run.as_of, year=run.year, dialect=dialect, connection=connection)
+        try:
+            _stage_rules(ctx, rules, counts, say)
+        finally:
+            ctx.close()
     with connection.cursor() as cursor:
         for statement in dialect.temp_index(STAGE, "fingerprint"):
             cursor.execute(statement)
     return counts
 
 
+def _stage_row(rule: Rule, candidate: Candidate) -> tuple:
+    return (rule.code, candidate.record, candidate.power, candidate.party, candidate.agency,
+            rule.detail(candidate), orjson.dumps(candidate.facts, option=orjson.OPT_SORT_KEYS).decode(),
+            fingerprint(rule.code, candidate))
+
+
+def _said(rules: list[Rule], rule: Rule, found: int, seconds: float) -> str:
+    return (f"[{rules.index(rule) + 1}/{len(rules)}] {rule.code} {rule.name}：{found} 条"
+            f"（{seconds:.1f} 秒）")
+
+
 def _stage_rules(ctx: Context, rules: list[Rule], counts: dict[str, int], say) -> None:
-    for i, rule in enumerate(rules, 1):
+    for rule in rules:
         started = time.perf_counter()
         found = 0
         batch: list[tuple] = []
@@ -120,17 +148,29 @@ def _stage_rules(ctx: Context, rules: list[Rule], counts: dict[str, int], say) -
         # table's unique constraints refuse the run rather than store two alerts.
         for candidate in rule.candidates(ctx):
             found += 1
-            batch.append((rule.code, candidate.record, candidate.power, candidate.party,
-                          candidate.agency, rule.detail(candidate),
-                          orjson.dumps(candidate.facts, option=orjson.OPT_SORT_KEYS).decode(),
-                          fingerprint(rule.code, candidate)))
+            batch.append(_stage_row(rule, candidate))
             if len(batch) >= BATCH:
                 bulk_insert(STAGE, STAGE_COLUMNS, batch)
                 batch.clear()
         bulk_insert(STAGE, STAGE_COLUMNS, batch)
         counts[rule.code] = found
-        say(f"[{i}/{len(rules)}] {rule.code} {rule.name}：{found} 条"
-            f"（{time.perf_counter() - started:.1f} 秒）")
+        say(_said(rules, rule, found, time.perf_counter() - started))
+
+
+def _stage_parallel(run: RuleRun, rules: list[Rule], counts: dict[str, int], say, workers: int) -> None:
+    """The rules in ``workers`` threads (see ``parallel``); their rows staged here, on the
+    check's own connection, and the counts kept in rule order whatever order they finish in."""
+    by_code = {rule.code: rule for rule in rules}
+    found: dict[str, int] = {}
+
+    def done(item: RuleDone) -> None:
+        found[item.code] = item.found
+        say(_said(rules, by_code[item.code], item.found, item.seconds))
+
+    stage_in_parallel(connection=connection, dialect=dialect_for(connection), as_of=run.as_of,
+                      year=run.year, rules=rules, workers=workers, batch=BATCH, to_row=_stage_row,
+                      stage=lambda rows: bulk_insert(STAGE, STAGE_COLUMNS, rows), done=done)
+    counts.update((rule.code, found[rule.code]) for rule in rules)
 
 
 def _previous_runs(run: RuleRun, codes: list[str]) -> dict[str, int]:

@@ -96,6 +96,9 @@ class Rule:
     # A condition on records_record r that every record the rule finds meets; the rule then
     # reads candidate_records(ctx) instead of the whole table.
     records_filter: Callable[[Context], str] | None = None
+    # The scratch tables (``Context.shared``) the rule reads: rules that share one run on the
+    # same connection when rules run side by side, so that each table is filled once a run.
+    shares: tuple[str, ...] = ()
 
     def candidates(self, ctx: Context) -> Iterable[Candidate]:
         return self.find(ctx)
@@ -108,20 +111,24 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(code: str, *, name: str, basis: str, explanation: str, per: str = "record",
-         records_filter: Callable[[Context], str] | None = None):
-    """Register the decorated function as the finder of rule ``code``."""
+         records_filter: Callable[[Context], str] | None = None, shares: tuple[str, ...] = ()):
+    """Register the decorated function as the finder of rule ``code``. ``shares`` names the
+    scratch tables it reads besides the candidate records (which ``records_filter`` implies)."""
 
     def register(find: Callable[[Context], Iterable[Candidate]]):
         if code in REGISTRY:
             raise ValueError(f"rule {code} registered twice")
         REGISTRY[code] = Rule(code=code, name=name, basis=basis, explanation=explanation,
                               family=find.__module__.rsplit(".", 1)[-1], per=per, find=find,
-                              records_filter=records_filter)
+                              records_filter=records_filter,
+                              shares=(*shares, *((CANDIDATES,) if records_filter else ())))
         return find
 
     return register
 
 
+# The scratch table of candidate records, read by every rule with a records_filter.
+CANDIDATES = "records"
 # What the rules with a records_filter read of a record.
 CANDIDATE_COLUMNS = (
     "ext_id", "agency_code", "party_key", "kind", "power_code", "party_type", "business",
@@ -139,7 +146,7 @@ def candidate_records(ctx: Context) -> str:
     again, so each still decides exactly as it would over the whole table."""
     filters = " OR ".join(f"({r.records_filter(ctx)})" for r in REGISTRY.values() if r.records_filter)
     columns = ", ".join(f"r.{c}" for c in CANDIDATE_COLUMNS)
-    return ctx.shared("records", f"SELECT {columns} FROM records_record r WHERE {filters}")
+    return ctx.shared(CANDIDATES, f"SELECT {columns} FROM records_record r WHERE {filters}")
 
 
 # What a rule selects of a record ``r`` for ``on_record``.

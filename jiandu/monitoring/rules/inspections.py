@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import Context, day, on_record, rule
 
 REPEAT_DAYS = 30
+INSPECTIONS = "inspections"
 
 
 def _inspections(ctx: Context) -> str:
@@ -13,7 +14,7 @@ def _inspections(ctx: Context) -> str:
     inspections at most REPEAT_DAYS apart are in the same or neighbouring buckets."""
     sq = ctx.dialect
     number = sq.day_number("r.action_on")
-    return ctx.shared("inspections", f"""
+    return ctx.shared(INSPECTIONS, f"""
         SELECT r.ext_id, r.agency_code, r.party_key, r.power_code, r.action_on, {number} AS day,
                {number} / {REPEAT_DAYS + 1} AS bucket
         FROM records_record r
@@ -26,6 +27,7 @@ def _inspections(ctx: Context) -> str:
     name="多头重复检查",
     basis="国办发〔2024〕54号（严格规范涉企行政检查）；钢城政发〔2022〕6号 第12项",
     explanation="同一相对人在本次检查前后三十日内又被其他执法主体检查",
+    shares=(INSPECTIONS,),
 )
 def repeat_inspection(ctx: Context):
     # Each inspection paired with the party's inspections by other agencies within ±30 days,
@@ -56,6 +58,7 @@ def repeat_inspection(ctx: Context):
     name="超过年度检查次数上限",
     basis="国办发〔2024〕54号（合理确定检查频次）；钢城政发〔2022〕6号 第14项",
     explanation="同一执法事项对同一相对人的行政检查超过年度检查次数上限",
+    shares=(INSPECTIONS,),
 )
 def inspection_cap(ctx: Context):
     sq = ctx.dialect

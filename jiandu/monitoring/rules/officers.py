@@ -27,6 +27,7 @@ CERTIFICATE_PROBLEM = """(o.id IS NULL
                OR (r.act_on IS NOT NULL AND (r.act_on < o.issued_on OR r.act_on > o.expires_on
                    OR (o.status <> 'valid' AND r.act_on >= o.status_since))))"""
 OATH_PROBLEM = "(o.id IS NOT NULL AND (o.oath_on IS NULL OR (r.act_on IS NOT NULL AND o.oath_on > r.act_on)))"
+LINKS_TABLE = "officer_links"
 LINKS = f"""
     SELECT {RECORD}, r.act_on, ro.position, ro.certificate,
            o.agency_code AS officer_agency, o.issued_on, o.expires_on, o.status, o.status_since,
@@ -50,7 +51,7 @@ def _links(ctx: Context, problem: str):
     """The problem links of one rule, a record's links together in list order (sorted from the
     small shared table: asked for sorted rows, the planner would walk two million links in
     record order instead of hashing them)."""
-    table = ctx.shared("officer_links", LINKS)
+    table = ctx.shared(LINKS_TABLE, LINKS)
     return ctx.rows(f"SELECT * FROM {table} WHERE {problem} = 1 ORDER BY ext_id, position")
 
 
@@ -59,6 +60,7 @@ def _links(ctx: Context, problem: str):
     name="执法证件不合规",
     basis="《中华人民共和国行政处罚法》第四十二条；《山东省行政执法证件管理办法》",
     explanation="列明的执法人员执法证未登记、属于其他执法主体，或在行为日期不在有效状态",
+    shares=(LINKS_TABLE,),
 )
 def officer_certificate(ctx: Context):
     statuses = Labels(lambda v: CertificateStatus(v).label if v else "")
@@ -118,6 +120,7 @@ def two_officers(ctx: Context):
     name="执法人员未宣誓",
     basis="《山东省行政执法人员执法宣誓制度》；钢城政发〔2022〕6号 任务17",
     explanation="列明的执法人员没有执法宣誓记录，或宣誓晚于行为日期",
+    shares=(LINKS_TABLE,),
 )
 def oath_missing(ctx: Context):
     for _, group in groupby(_links(ctx, "oath_problem"), key=lambda row: row["ext_id"]):

@@ -1,0 +1,153 @@
+"""Rules side by side on PostgreSQL (monitoring/parallel.py): the same alerts as one after
+another, the scratch tables each filled once, errors stop the run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from jiandu.monitoring import parallel
+from jiandu.monitoring.choices import RunStatus
+from jiandu.monitoring.engine import run_rules
+from jiandu.monitoring.models import Alert, RuleRun
+from jiandu.monitoring.rules import Context, Rule, all_rules, get_rule
+from jiandu.monitoring.rules.sql import dialect_for
+
+AS_OF, YEAR = dt.date(2026, 7, 15), 2025
+COLUMNS = ("rule", "record_id", "power_id", "party_key", "agency_id", "detail", "facts", "fingerprint")
+
+
+def _rule(code: str, shares: tuple[str, ...] = ()) -> Rule:
+    return Rule(code=code, name=code, basis="", explanation="", family="test", per="record",
+                find=lambda ctx: iter(()), shares=shares)
+
+
+def test_rules_sharing_a_scratch_table_form_one_group_in_rule_order():
+    a, b, c, d, e = (_rule("a", ("x",)), _rule("b"), _rule("c", ("y",)), _rule("d", ("y", "x")),
+                     _rule("e", ("z",)))
+    assert [[r.code for r in g] for g in parallel.groups([a, b, c, d, e])] == [["a", "c", "d"], ["b"], ["e"]]
+
+
+def test_the_registered_rules_group_by_their_tables():
+    grouped = [[r.code for r in g] for g in parallel.groups(all_rules())]
+    assert sorted(code for g in grouped for code in g) == sorted(r.code for r in all_rules())
+    assert ["officer_certificate", "oath_missing"] in grouped
+    assert ["repeat_inspection", "inspection_cap"] in grouped
+    records = next(g for g in grouped if "legal_review" in g)
+    assert {"two_officers", "hearing_notice", "limitation", "decision_deadline"} <= set(records)
+
+
+@pytest.mark.django_db
+def test_each_rule_declares_exactly_the_scratch_tables_it_reads(load_samples):
+    """A table a rule reads without declaring it would be filled twice when rules run side by
+    side; one it declares without reading would tie its group together for nothing."""
+    load_samples()
+    used: list[str] = []
+
+    class Recording(Context):
+        def shared(self, name, select):
+            used.append(name)
+            return super().shared(name, select)
+
+    for rule in all_rules():
+        used.clear()
+        ctx = Recording(as_of=AS_OF, year=YEAR, dialect=dialect_for(connection), connection=connection)
+        try:
+            list(rule.candidates(ctx))
+        finally:
+            ctx.close()
+        assert set(used) == set(rule.shares), rule.code
+
+
+def _alerts() -> set[tuple]:
+    return {tuple(str(v) for v in row) for row in Alert.objects.values_list(*COLUMNS)}
+
+
+pg = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only")
+
+
+@pg
+@pytest.mark.django_db(transaction=True)
+def test_side_by_side_gives_the_alerts_of_one_after_another(load_samples, settings, monkeypatch):
+    load_samples()
+    calls = []
+    real = parallel.stage_in_parallel
+    monkeypatch.setattr("jiandu.monitoring.engine.stage_in_parallel",
+                        lambda **kw: calls.append(kw["workers"]) or real(**kw))
+    settings.JIANDU_RULE_WORKERS = 2
+    side_by_side = run_rules(as_of=AS_OF, year=YEAR)
+    assert calls == [2]
+    alerts = _alerts()
+    assert len(alerts) == sum(side_by_side.counts.values()) > 0
+    assert list(side_by_side.counts) == [r.code for r in all_rules()]
+    ids = list(Alert.objects.order_by("pk").values_list("rule", "record_id"))
+
+    Alert.objects.all().delete()
+    settings.JIANDU_RULE_WORKERS = 1
+    one_by_one = run_rules(as_of=AS_OF, year=YEAR)
+    assert calls == [2]
+    assert one_by_one.counts == side_by_side.counts
+    assert _alerts() == alerts
+    # New alerts get their ids in rule and record order either way.
+    assert list(Alert.objects.order_by("pk").values_list("rule", "record_id")) == ids
+
+
+@pg
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_rule_stops_the_run_and_writes_no_alerts(load_samples, settings):
+    load_samples()
+    settings.JIANDU_RULE_WORKERS = 2
+
+    def boom(ctx):
+        yield from get_rule("legal_review").candidates(ctx)
+        raise ValueError("规则出错 (rule failed)")
+
+    failing = Rule(code="boom", name="boom", basis="", explanation="", family="test", per="record",
+                   find=boom)
+    rules = [get_rule("officer_certificate"), failing, get_rule("double_fine")]
+    with pytest.raises(ValueError, match="规则出错"):
+        run_rules(as_of=AS_OF, year=YEAR, rules=rules)
+    run = RuleRun.objects.get()
+    assert run.status == RunStatus.FAILED and "规则出错" in run.error
+    assert not Alert.objects.exists()
+    # The check's connection is usable again, and a later run succeeds.
+    done = run_rules(as_of=AS_OF, year=YEAR, rules=[get_rule("legal_review")])
+    assert done.status == RunStatus.DONE and Alert.objects.count() == done.counts["legal_review"]
+
+
+@pg
+@pytest.mark.django_db(transaction=True)
+def test_the_workers_see_the_checks_snapshot_not_later_writes(load_samples, settings, monkeypatch):
+    """A record imported while the rules run belongs to the next check, not half to this one."""
+    load_samples()
+    settings.JIANDU_RULE_WORKERS = 2
+    from jiandu.records.models import Record
+
+    before = Record.objects.count()
+    seen = []
+
+    def counting(ctx):
+        with ctx.connection.cursor() as cursor:
+            cursor.execute("SELECT count(*), count(*) FILTER (WHERE party_name = '改名') FROM records_record")
+            seen.append(cursor.fetchone())
+        return iter(())
+
+    def late(ctx):
+        # Another connection renames every party and commits while this rule runs.
+        import psycopg
+
+        db = connection.settings_dict
+        with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
+                             password=db["PASSWORD"] or None, autocommit=True) as other:
+            other.execute("UPDATE records_record SET party_name = '改名'")
+        return iter(())
+
+    rules = [Rule(code="late", name="late", basis="", explanation="", family="test", per="record",
+                  find=late, shares=("t",)),
+             Rule(code="count", name="count", basis="", explanation="", family="test", per="record",
+                  find=counting, shares=("t",))]
+    run_rules(as_of=AS_OF, year=YEAR, rules=rules)
+    assert seen == [(before, 0)] and before > 0
+    assert Record.objects.filter(party_name="改名").count() == before
