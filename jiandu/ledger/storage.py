@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -294,25 +295,36 @@ class _Batch:
 def _prepare(items: list[LedgerItem]) -> _Batch:
     """The checked leaf data of ``items`` and their bundles; ValueError on a bad item."""
     datas, kinds, keys, given = _item_data(items)
-    # Bundles are made and checked before the lock: one join, one UTF-8 decode and a few
-    # counts per bundle (in C) stand for a test per entry; a bundle that fails names its item.
-    # What orjson made from dicts is UTF-8 already (it refuses what cannot be).
+    # Bundles are made and checked before the lock, in C a bundle at a time, for a test per
+    # entry; a bundle that fails names its item. Measured per entry of 430 bytes: a raw line
+    # break is looked for in the contents joined without separators (memchr: 0.02 µs, where
+    # counting the separators took 0.12), and UTF-8 is checked by decoding each content
+    # (0.26 µs: the whole joined bundle in one decode took 0.47, its 110 KiB string being
+    # out of cache). Valid contents joined by newlines are valid UTF-8, so that is the same
+    # check. What orjson made from dicts is UTF-8 already (it refuses what cannot be). A
+    # bundle of one kind (an import's) gets its key lines by one join of the keys.
     bundles = []
+    decode = bytes.decode
     for lo in range(0, len(items), BUNDLE_SIZE):
         part = datas[lo:lo + BUNDLE_SIZE]
         n = len(part)
-        contents = b"\n".join(part)
-        names = "\n".join(map("\t".join, zip(kinds[lo:lo + n], keys[lo:lo + n], strict=True)))
-        try:
-            if given:
-                contents.decode()
-            ok = (contents.count(b"\n") == n - 1 and b"\r" not in contents
-                  and names.count("\n") == n - 1 and names.count("\t") == n and "\r" not in names)
-        except UnicodeDecodeError:
-            ok = False
+        part_kinds, part_keys = kinds[lo:lo + n], keys[lo:lo + n]
+        kind = part_kinds[0]
+        if type(kind) is str and part_kinds.count(kind) == n:
+            names = kind + "\t" + f"\n{kind}\t".join(part_keys)
+        else:
+            names = "\n".join(map("\t".join, zip(part_kinds, part_keys, strict=True)))
+        bare = b"".join(part)
+        ok = (b"\n" not in bare and b"\r" not in bare and names.count("\n") == n - 1
+              and names.count("\t") == n and "\r" not in names)
+        if ok and given:
+            try:
+                deque(map(decode, part), 0)
+            except UnicodeDecodeError:
+                ok = False
         if not ok:
             _check_bundle(items[lo:lo + n], part)
-        bundles.append((lo, n, contents, names))
+        bundles.append((lo, n, b"\n".join(part), names))
     return _Batch(datas, kinds, keys, bundles)
 
 

@@ -321,7 +321,11 @@ def test_entry_at_reads_across_bundles_and_by_position():
     (LedgerItem("record", "K", ["not", "a", "dict"]), "JSON 对象"),
     (LedgerItem("record", "K", content_json=b'{"a":\n1}'), "换行"),
     (LedgerItem("record", "K", content_json=b'{"a":\r1}'), "换行"),
+    (LedgerItem("record", "K", content_json=b'{"a":"\xe4\xb8"}'), "UTF-8"),
+    (LedgerItem("record", "K", content_json=b'{"a":"\xb8\xad"}'), "UTF-8"),
     (LedgerItem("record", "K\tL", {}), "制表符"),
+    (LedgerItem("record", "K\nL", {}), "制表符"),
+    (LedgerItem("record", "K\rL", {}), "制表符"),
     (LedgerItem("rec\nord", "K", {}), "制表符"),
     (LedgerItem("record", "K", {"when": object()}), "无法转为 JSON"),
 ])
@@ -331,6 +335,23 @@ def test_bad_items_are_refused_before_anything_is_written(item, message):
     assert not EntryBundle.objects.exists() and not EntryKey.objects.exists()
     assert not Shard.objects.filter(size__gt=0).exists()
 
+
+
+@pytest.mark.parametrize("kind", ["rec\tord", "rec\rord", "rec\nord"])
+def test_a_batch_all_of_one_bad_kind_is_refused(kind):
+    # A bundle of one kind makes its key lines by one join: its checks must still see the kind.
+    with pytest.raises(ValueError, match="制表符"):
+        ledger_append_many(items=[LedgerItem(kind, f"K{i}", {"i": i}) for i in range(300)],
+                           year=2025)
+    assert not EntryBundle.objects.exists() and not EntryKey.objects.exists()
+
+
+def test_bundles_of_one_kind_and_of_mixed_kinds_keep_a_key_line_per_entry():
+    batch = [LedgerItem("record", f"R{i}", {"i": i}) for i in range(300)]
+    batch += [LedgerItem("record" if i % 3 else "officer", f"O{i}", {"i": i}) for i in range(300)]
+    ledger_append_many(items=batch, year=2025)
+    lines = [line for b in EntryBundle.objects.order_by("first") for line in b.keys.split("\n")]
+    assert lines == [f"{item.kind}\t{item.key}" for item in batch]
 
 def test_an_append_rolls_back_with_the_callers_transaction():
     ledger_append_many(items=items(0, 5), year=2025)
