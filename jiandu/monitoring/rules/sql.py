@@ -66,9 +66,9 @@ class Dialect:
         stale; returns the tables analysed."""
         return []
 
-    def json(self, expr: str) -> str:
-        """Text holding JSON, as the JSON column type stores it."""
-        return expr
+    # The column type JSONField stores JSON in: a scratch column of this type takes the JSON
+    # text as it is loaded, and an INSERT from it into a JSONField column converts nothing.
+    json_type = "text"
 
     def temp_table(self, name: str, columns: str) -> list[str]:
         """Statements that (re)create a private scratch table for this transaction."""
@@ -211,8 +211,8 @@ class PostgreSQL(Dialect):
             cursor.execute(f'ANALYZE "{name}"')
         return stale
 
-    def json(self, expr: str) -> str:
-        return f"CAST({expr} AS jsonb)"
+    # Parsed as the findings are copied in, while the rules still run, rather than in the merge.
+    json_type = "jsonb"
 
     # Fewer new rows than this go into the indexes as they come, whatever the table holds.
     REBUILD_FROM = 10_000

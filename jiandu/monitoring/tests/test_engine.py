@@ -66,6 +66,24 @@ def test_the_fingerprint_hashes_the_stored_facts_the_same_way_on_every_database(
     assert Alert.objects.get().fingerprint == fingerprint("legal_review", expected)
 
 
+@pytest.mark.parametrize("record, power, facts", [
+    ("R-1", None, {"b": 1, "a": [{"y": None, "x": "二"}], "c": True}),
+    (None, "P\"\\1", {}),
+    ("记录-é", "p", {"z": {"b": 2, "a": 1}, "n": -1.5}),
+])
+def test_the_fingerprint_is_the_hash_of_the_sorted_compact_json_of_rule_record_power_facts(record, power, facts):
+    """Stored alerts keep their fingerprints across versions: the definition, spelt out."""
+    import hashlib
+
+    import orjson
+
+    candidate = Candidate(record=record, power=power, agency=None, party=None, facts=facts, text="")
+    payload = orjson.dumps(["rule_x", record, power, facts], option=orjson.OPT_SORT_KEYS)
+    assert fingerprint("rule_x", candidate) == hashlib.blake2b(payload, digest_size=16).hexdigest()
+    assert fingerprint("rule_x", candidate, orjson.dumps(facts, option=orjson.OPT_SORT_KEYS)) == \
+        fingerprint("rule_x", candidate)
+
+
 def test_an_open_deadline_keeps_its_alert_as_the_days_pass(district):
     district.record("R", decided_on=D(2025, 6, 2))
     check(as_of=D(2025, 7, 1))
