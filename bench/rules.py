@@ -173,11 +173,12 @@ def run(*, records: int, databases: list[str]) -> str:
                   f"at the end {load} on a machine shared with other work (ratios, not seconds)."]
     lines += ["", "³ For transparency, not the goal's baseline: PostgreSQL plans the baseline with "
               "parallel workers once the records have planner statistics (a records import now "
-              "takes them), while `jiandu check` runs its statements one at a time and its "
-              "streamed queries (server-side cursors) never get parallel plans: only the scratch "
-              "tables it fills first (officer links, candidate records, inspections) may use the "
-              "workers; this column is the same scan with `max_parallel_workers_per_gather = 0`, "
-              "in one process."]
+              "takes them). `jiandu check` on PostgreSQL runs its rules on two more connections "
+              "side by side (`JIANDU_RULE_WORKERS`, default 2), each in a transaction that imports "
+              "the check's snapshot; their streamed queries (server-side cursors) never get "
+              "parallel plans, only the scratch tables they fill (officer links, candidate "
+              "records, inspections) and the merge's index builds may use parallel workers; this "
+              "column is the same scan with `max_parallel_workers_per_gather = 0`, in one process."]
     lines += ["", "² For transparency, not the goal's baseline: "
               f"`{INDEX_ONLY}` (the earlier baseline) is answered from the agency_code index alone "
               "without reading the table, so it is several times faster than any full scan and "
