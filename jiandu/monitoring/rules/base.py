@@ -164,7 +164,7 @@ def record_rows(ctx: Context, columns: str, condition: Callable[[Context], str])
     """The records that meet ``condition``, a rule's ``records_filter`` that alone decides it,
     with ``RECORD`` and ``columns``, read from the candidates' scratch table."""
     return ctx.rows(f"SELECT {RECORD}, {columns} FROM {candidate_records(ctx)} r "
-                    f"WHERE {condition(ctx)}")
+                    f"WHERE {condition(ctx)} ORDER BY {ctx.dialect.binary('r.ext_id')}")
 
 
 class Labels(dict):

@@ -95,6 +95,7 @@ def _deadline_sql(ctx: Context, *, kinds: tuple[str, ...], done: str) -> str:
         ) d ON d.day = r.decided_on
         WHERE {_done_filter(ctx, kinds=kinds, done=done)}
           AND (d.due IS NULL OR r.{done} > d.due OR (r.{done} IS NULL AND d.due < %s))
+        ORDER BY {ctx.dialect.binary('r.ext_id')}
     """
 
 

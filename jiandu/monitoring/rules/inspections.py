@@ -45,6 +45,7 @@ def repeat_inspection(ctx: Context):
         WHERE b.agency_code <> a.agency_code
           AND b.day BETWEEN a.day - {REPEAT_DAYS} AND a.day + {REPEAT_DAYS}
         GROUP BY a.ext_id, a.agency_code, a.party_key, a.action_on
+        ORDER BY {ctx.dialect.binary('a.ext_id')}
     """
     for row in ctx.rows(sql):
         others = row["others"]
@@ -80,6 +81,7 @@ def inspection_cap(ctx: Context):
                 GROUP BY party_key, power_code, year, cap HAVING count(*) > cap)
         ) x
         WHERE n > cap
+        ORDER BY {sq.binary('x.ext_id')}
     """
     for row in ctx.rows(sql):
         facts = {"action_on": day(row["action_on"]), "year": row["year"], "cap": row["cap"], "n": row["n"]}

@@ -52,7 +52,8 @@ def _links(ctx: Context, problem: str):
     small shared table: asked for sorted rows, the planner would walk two million links in
     record order instead of hashing them)."""
     table = ctx.shared(LINKS_TABLE, LINKS)
-    return ctx.rows(f"SELECT * FROM {table} WHERE {problem} = 1 ORDER BY ext_id, position")
+    return ctx.rows(f"SELECT * FROM {table} WHERE {problem} = 1 "
+                    f"ORDER BY {ctx.dialect.binary('ext_id')}, position")
 
 
 @rule(

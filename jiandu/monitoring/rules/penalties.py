@@ -63,7 +63,7 @@ def no_penalty_list(ctx: Context):
                 AND (e.decided_on < r.decided_on
                      OR (e.decided_on = r.decided_on AND {sq.binary('e.ext_id')} < {sq.binary('r.ext_id')}))
                 AND {sq.days('r.decided_on', 'e.decided_on')} <= i.first_offense_window_days))
-        ORDER BY r.ext_id, i.code
+        ORDER BY {sq.binary('r.ext_id')}, i.code
     """
     harm, given = Labels(lambda v: Harm(v).label), Labels(penalty_labels)
     for _, group in groupby(ctx.rows(sql), key=lambda row: row["ext_id"]):
@@ -101,6 +101,7 @@ def discretion_range(ctx: Context):
         JOIN powers_discretiontier t ON t.power_id = p.id AND t.level = r.discretion
         WHERE {ctx.dialect.scan('r.kind')} = 'penalty' AND r.fine IS NOT NULL
           AND (r.fine < t.min_amount OR r.fine > t.max_amount)
+        ORDER BY {ctx.dialect.binary('r.ext_id')}
     """
     level = Labels(lambda v: DiscretionLevel(v).label)
     for row in ctx.rows(sql):
@@ -236,6 +237,7 @@ def double_fine(ctx: Context):
                          ORDER BY f.decided_on, {sq.binary('f.ext_id')})
         ) x
         WHERE n > 1
+        ORDER BY {sq.binary('x.ext_id')}
     """
     for row in ctx.rows(sql):
         facts = {"violation_on": day(row["violation_on"]), "decided_on": day(row["decided_on"]),
@@ -282,6 +284,7 @@ def limitation(ctx: Context):
         JOIN powers_power p ON p.code = r.power_code
         WHERE {sq.scan('r.kind')} = 'penalty' AND r.filed_on IS NOT NULL
           AND r.violation_on IS NOT NULL AND r.filed_on > {until}
+        ORDER BY {sq.binary('r.ext_id')}
     """
     for row in ctx.rows(sql):
         facts = {"violation_on": day(row["violation_on"]), "filed_on": day(row["filed_on"]),

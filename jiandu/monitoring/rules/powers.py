@@ -25,7 +25,7 @@ def unexercised_power(ctx: Context):
           AND NOT EXISTS (
               SELECT 1 FROM records_record r
               WHERE r.power_code = p.code AND r.act_on >= %s AND r.act_on < %s)
-        ORDER BY p.code
+        ORDER BY {ctx.dialect.binary('p.code')}
     """
     start, end = dt.date(ctx.year, 1, 1), dt.date(ctx.year + 1, 1, 1)
     for row in ctx.rows(sql, [ctx.d(start), ctx.d(end)]):

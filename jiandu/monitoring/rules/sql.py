@@ -92,6 +92,12 @@ class Dialect:
         """Connection settings for writing hundreds of thousands of rows, restored afterwards."""
         yield
 
+    def reserve_ids(self, cursor, table: str, count: int) -> int:
+        """The first of ``count`` consecutive ids of ``table`` (``count`` > 0) that no row has and
+        the table will not hand out itself afterwards, for rows inserted with their ids. Only
+        the check inserts alerts, under its lock (PostgreSQL) or the write lock (SQLite)."""
+        raise NotImplementedError
+
     @contextmanager
     def bulk_insert(self, cursor, table: str, incoming: str) -> Iterator[None]:
         """Around an INSERT of the rows of ``incoming`` into ``table``: where it pays, the
@@ -116,6 +122,13 @@ class SQLite(Dialect):
             yield
         finally:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+    def reserve_ids(self, cursor, table: str, count: int) -> int:
+        # AUTOINCREMENT: sqlite_sequence holds the largest id ever used; rows inserted with
+        # larger ids move it on by themselves.
+        cursor.execute("SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"COALESCE((SELECT max(id) FROM {table}), 0)) + 1", [table])
+        return int(cursor.fetchone()[0])
 
     def temp_table(self, name: str, columns: str) -> list[str]:
         return [f"DROP TABLE IF EXISTS temp.{name}", f"CREATE TEMPORARY TABLE {name} ({columns})"]
@@ -251,6 +264,14 @@ class PostgreSQL(Dialect):
         for _, definition, constraint, constraint_definition in indexes:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_definition}'
                            if constraint else definition)
+
+    def reserve_ids(self, cursor, table: str, count: int) -> int:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        (first,) = cursor.fetchone()
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+        return int(first)
 
     def temp_table(self, name: str, columns: str) -> list[str]:
         return [f"DROP TABLE IF EXISTS pg_temp.{name}",

@@ -231,3 +231,67 @@ def test_a_merge_that_rebuilds_the_alert_indexes_leaves_them_as_they_were(distri
         Alert.objects.create(rule="x", record_id="R", detail="x", fingerprint=alert.fingerprint,
                              first_seen_run=run, created_at=alert.created_at, updated_at=alert.updated_at)
     assert check().merge == {"new": 0, "seen": 3, "reopened": 0, "resolved": 0, "deleted": 0}
+
+
+def _id_order() -> list[tuple]:
+    return list(Alert.objects.order_by("pk").values_list("rule", "record_id", "power_id"))
+
+
+def _code_point_order(rows: list[tuple]) -> list[tuple]:
+    return sorted(rows, key=lambda r: (r[0], r[1] or "", r[2] or ""))
+
+
+def test_a_first_run_numbers_the_alerts_in_rule_and_record_order_without_sorting(load_samples, monkeypatch):
+    """Every registered rule returns its findings in record order by code point, so the merge
+    numbers a first run's alerts straight from the stage; the ids then follow, one after the
+    other, the order a sort by rule and record would give them."""
+    from jiandu.monitoring import engine
+
+    load_samples()
+    offsets = []
+    real = engine._Staging.ids
+    monkeypatch.setattr(engine._Staging, "ids", lambda self, counts: offsets.append(real(self, counts)) or offsets[-1])
+    Alert.objects.create(rule="x", record_id="OLD", fingerprint="0" * 32, first_seen_run=RuleRun.objects.create(
+        as_of=AS_OF, year=2025, started_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC)),
+        created_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC), updated_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC))
+    old = Alert.objects.get().pk
+    run = run_rules(as_of=AS_OF, year=2025)
+    assert offsets and offsets[0] is not None, "some rule returned its findings out of record order"
+    new = list(Alert.objects.exclude(pk=old).order_by("pk").values_list("pk", flat=True))
+    assert len(new) == sum(run.counts.values())
+    assert new == list(range(old + 1, old + 1 + len(new)))
+    order = [row for row in _id_order() if row[1] != "OLD"]
+    assert order == _code_point_order(order)
+    # The ids handed out afterwards come after the run's.
+    later = Alert.objects.create(rule="y", record_id="NEW", fingerprint="1" * 32, first_seen_run=run,
+                                 created_at=run.started_at, updated_at=run.started_at)
+    assert later.pk == new[-1] + 1
+
+
+def test_findings_out_of_record_order_are_sorted_before_they_are_numbered(district, monkeypatch):
+    from jiandu.monitoring.rules import Rule
+
+    codes = ["R-b", "R-A", "R-a", "R-B"]
+    for code in codes:
+        _major(district, code)
+    inner = get_rule("legal_review")
+
+    def backwards(ctx):
+        return reversed(list(inner.candidates(ctx)))
+
+    shuffled = Rule(code="legal_review", name=inner.name, basis=inner.basis, explanation=inner.explanation,
+                    family=inner.family, per="record", find=backwards, shares=inner.shares)
+    run_rules(as_of=AS_OF, year=2025, rules=[shuffled, get_rule("service_deadline")])
+    order = _id_order()
+    assert [r[1] for r in order if r[0] == "legal_review"] == ["R-A", "R-B", "R-a", "R-b"]
+    assert order == _code_point_order(order)
+
+
+def test_only_the_new_findings_of_a_later_run_get_ids(district):
+    _major(district, "R-1")
+    check()
+    first = _id_order()
+    _major(district, "R-0")
+    check()
+    assert _id_order()[:len(first)] == first
+    assert _id_order()[len(first):] == [("legal_review", "R-0", None)]
