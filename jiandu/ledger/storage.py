@@ -531,12 +531,20 @@ def _node_hashes(shard: Shard, nodes: Iterable[tuple[int, int]]) -> dict[tuple[i
     out = {}
     for key, (tl, ti, offset, width) in wanted.items():
         data = tiles.get((tl, ti), b"")
-        if len(data) < (offset + width) * 32:
+        at, end = offset * 32, (offset + width) * 32
+        if len(data) < end:
             raise ProofError(f"日志中没有该节点 (node {key} is not in the log of size {shard.size})")
-        row = [data[i:i + 32] for i in range((offset) * 32, (offset + width) * 32, 32)]
-        while len(row) > 1:
-            row = [node(row[i], row[i + 1]) for i in range(0, len(row), 2)]
-        out[key] = row[0]
+        # Half the nodes of a proof are on a tile level or one above: a slice or one hash,
+        # without building rows (~10 µs of a proof's ~110 µs of Python at 1M entries).
+        if width == 1:
+            out[key] = data[at:end]
+        elif width == 2:
+            out[key] = node(data[at:at + 32], data[at + 32:end])
+        else:
+            row = [data[i:i + 32] for i in range(at, end, 32)]
+            while len(row) > 1:
+                row = [node(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+            out[key] = row[0]
     return out
 
 
