@@ -216,7 +216,7 @@ def _stage_parallel(run: RuleRun, rules: list[Rule], counts: dict[str, int], say
 
     stage_in_parallel(connection=connection, dialect=dialect_for(connection), as_of=run.as_of,
                       year=run.year, rules=rules, workers=workers, batch=BATCH, to_row=staging.row,
-                      stage=lambda rows: bulk_insert(STAGE, STAGE_COLUMNS, rows), done=done)
+                      stage=lambda rows: bulk_insert(STAGE, STAGE_COLUMNS, rows), done=done, say=say)
     counts.update((rule.code, found[rule.code]) for rule in rules)
 
 

@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections
@@ -70,28 +70,55 @@ class _Stop(Exception):
     pass
 
 
+@dataclass
+class _Shared:
+    """What the check's thread and its workers share."""
+
+    settings_dict: dict
+    wrapper_class: type
+    snapshot: str
+    dialect: object
+    as_of: object
+    year: int
+    language: str
+    batch: int
+    to_row: Callable[[Rule, Candidate], tuple]
+    jobs: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+    out: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=QUEUE_BATCHES))
+    stop: threading.Event = field(default_factory=threading.Event)
+    live: dict = field(default_factory=dict)  # thread id -> the worker's open psycopg connection
+
+    def cancel(self) -> None:
+        """Stop the workers, and the query each may be waiting on."""
+        self.stop.set()
+        for raw in list(self.live.values()):
+            try:
+                raw.cancel()
+            except Exception:
+                pass
+
+
 def stage_in_parallel(*, connection, dialect, as_of, year, rules: list[Rule], workers: int,
                       batch: int, to_row: Callable[[Rule, Candidate], tuple],
-                      stage: Callable[[list[tuple]], None],
-                      done: Callable[[RuleDone], None]) -> None:
+                      stage: Callable[[list[tuple]], None], done: Callable[[RuleDone], None],
+                      say: Callable[[str], None]) -> None:
     """Run ``rules`` in ``workers`` threads; ``stage`` stores each batch of rows (made by
     ``to_row``) on the check's connection, ``done`` hears of each rule as it finishes. The
-    first error stops every worker and is raised here once all of them have let go."""
+    first error stops every worker (and cancels its query) and is raised here once all of them
+    have let go. A worker that cannot connect (no connection slot left, say) leaves its share to
+    the others, and rules no worker took run here, on the check's own connection."""
     connection = connections[connection.alias]  # the wrapper itself, not django.db's proxy
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_export_snapshot()")
         (snapshot,) = cursor.fetchone()
     if not SNAPSHOT_ID.fullmatch(snapshot):
         raise RuntimeError(f"意外的快照标识 {snapshot!r} (unexpected snapshot id)")
-    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    shared = _Shared(settings_dict=dict(connection.settings_dict), wrapper_class=type(connection),
+                     snapshot=snapshot, dialect=dialect, as_of=as_of, year=year,
+                     language=translation.get_language(), batch=batch, to_row=to_row)
     for group in groups(rules):
-        jobs.put(group)
-    out: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
-    stop = threading.Event()
-    language = translation.get_language()
-    threads = [threading.Thread(target=_work, name=f"jiandu-rules-{i}", daemon=True,
-                                args=(dict(connection.settings_dict), type(connection), snapshot,
-                                      dialect, as_of, year, language, jobs, out, stop, batch, to_row))
+        shared.jobs.put(group)
+    threads = [threading.Thread(target=_work, args=(shared,), name=f"jiandu-rules-{i}", daemon=True)
                for i in range(workers)]
     for thread in threads:
         thread.start()
@@ -99,84 +126,125 @@ def stage_in_parallel(*, connection, dialect, as_of, year, rules: list[Rule], wo
     running = len(threads)
     try:
         while running:
-            item = out.get()
+            item = shared.out.get()
             if item is None:
                 running -= 1
             elif isinstance(item, BaseException):
                 if error is None:
                     error = item
-                stop.set()
+                    shared.cancel()
             elif error is not None:
                 continue  # drain, so that no worker stays blocked on a full queue
             elif isinstance(item, RuleDone):
                 done(item)
+            elif isinstance(item, str):
+                say(item)
             else:
                 stage(item)
-    except BaseException as exc:  # the staging failed (or an interrupt): stop the workers
-        stop.set()
+    except BaseException:  # the staging failed (or an interrupt): stop the workers
+        shared.cancel()
         while running:
-            if out.get() is None:
+            if shared.out.get() is None:
                 running -= 1
-        raise exc
+        raise
     finally:
         for thread in threads:
             thread.join()
     if error is not None:
         raise error
+    _run_left_here(shared, connection, stage, done)
 
 
-def _work(settings_dict, wrapper_class, snapshot, dialect, as_of, year, language, jobs, out, stop,
-          batch, to_row) -> None:
+def _run_left_here(shared: _Shared, connection, stage, done) -> None:
+    """The groups no worker took (none could connect): one after another on the check's own
+    connection, which sees the same snapshot."""
+    ctx = Context(as_of=shared.as_of, year=shared.year, dialect=shared.dialect, connection=connection)
+    try:
+        while True:
+            try:
+                group = shared.jobs.get_nowait()
+            except queue.Empty:
+                break
+            for rule in group:
+                started, found, rows = time.perf_counter(), 0, []
+                for candidate in rule.candidates(ctx):
+                    found += 1
+                    rows.append(shared.to_row(rule, candidate))
+                    if len(rows) >= shared.batch:
+                        stage(rows)
+                        rows = []
+                if rows:
+                    stage(rows)
+                done(RuleDone(rule.code, found, time.perf_counter() - started))
+    finally:
+        ctx.close()
+
+
+def _connect(shared: _Shared):
+    conn = shared.wrapper_class(shared.settings_dict, alias=f"jiandu_rules_{threading.get_ident()}")
+    conn.set_autocommit(False)
+    with conn.cursor() as cursor:
+        # Before any query: the same snapshot as the check's transaction, kept throughout.
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{shared.snapshot}'")
+        for statement in shared.dialect.run_settings():
+            cursor.execute(statement)
+    return conn
+
+
+def _work(shared: _Shared) -> None:
     conn = None
     try:
-        translation.activate(language)
-        conn = wrapper_class(settings_dict, alias=f"jiandu_rules_{threading.get_ident()}")
-        conn.set_autocommit(False)
-        with conn.cursor() as cursor:
-            # Before any query: the same snapshot as the check's transaction, kept throughout.
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-            for statement in dialect.run_settings():
-                cursor.execute(statement)
-        ctx = Context(as_of=as_of, year=year, dialect=dialect, connection=conn)
+        translation.activate(shared.language)
         try:
-            while not stop.is_set():
+            conn = _connect(shared)
+        except Exception as exc:
+            shared.out.put(f"规则工作连接未能建立，其规则由其他连接运行 (a rule worker could not connect: "
+                           f"{str(exc).strip()[:200]})")
+            return
+        shared.live[threading.get_ident()] = conn.connection
+        if shared.stop.is_set():
+            raise _Stop
+        ctx = Context(as_of=shared.as_of, year=shared.year, dialect=shared.dialect, connection=conn)
+        try:
+            while not shared.stop.is_set():
                 try:
-                    group = jobs.get_nowait()
+                    group = shared.jobs.get_nowait()
                 except queue.Empty:
                     break
                 for rule in group:
-                    if stop.is_set():
+                    if shared.stop.is_set():
                         raise _Stop
-                    _run_rule(rule, ctx, out, stop, batch, to_row)
+                    _run_rule(rule, ctx, shared)
         finally:
             ctx.close()
     except _Stop:
         pass
     except BaseException as exc:
-        out.put(exc)
+        if not shared.stop.is_set():  # not a query cancelled because another worker failed
+            shared.out.put(exc)
     finally:
+        shared.live.pop(threading.get_ident(), None)
         if conn is not None:
             try:
                 conn.rollback()
                 conn.close()
             except Exception:
                 pass
-        out.put(None)
+        shared.out.put(None)
 
 
-def _run_rule(rule: Rule, ctx: Context, out: queue.Queue, stop: threading.Event, size: int,
-              to_row) -> None:
+def _run_rule(rule: Rule, ctx: Context, shared: _Shared) -> None:
     started = time.perf_counter()
     found, rows = 0, []
     for candidate in rule.candidates(ctx):
         found += 1
-        rows.append(to_row(rule, candidate))
-        if len(rows) >= size:
-            if stop.is_set():
+        rows.append(shared.to_row(rule, candidate))
+        if len(rows) >= shared.batch:
+            if shared.stop.is_set():
                 raise _Stop
-            out.put(rows)
+            shared.out.put(rows)
             rows = []
     if rows:
-        out.put(rows)
-    out.put(RuleDone(rule.code, found, time.perf_counter() - started))
+        shared.out.put(rows)
+    shared.out.put(RuleDone(rule.code, found, time.perf_counter() - started))

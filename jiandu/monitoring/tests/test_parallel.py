@@ -151,3 +151,64 @@ def test_the_workers_see_the_checks_snapshot_not_later_writes(load_samples, sett
     run_rules(as_of=AS_OF, year=YEAR, rules=rules)
     assert seen == [(before, 0)] and before > 0
     assert Record.objects.filter(party_name="改名").count() == before
+
+
+@pg
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_rule_cancels_the_query_another_worker_waits_on(load_samples, settings):
+    load_samples()
+    settings.JIANDU_RULE_WORKERS = 2
+    cancelled = []
+
+    def slow(ctx):
+        try:
+            yield from ctx.rows("SELECT pg_sleep(60) AS x")
+        except Exception as exc:
+            cancelled.append(type(exc.__cause__ or exc).__name__)  # Django wraps psycopg's
+            raise
+
+    def boom(ctx):
+        # Fails once the other worker's query runs.
+        import time
+
+        for _ in range(600):
+            with ctx.connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                               "AND query LIKE %s", ["%pg_sleep(60)%"])
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        yield from ()
+        raise ValueError("规则出错 (rule failed)")
+
+    rules = [Rule(code="slow", name="slow", basis="", explanation="", family="test", per="record", find=slow),
+             Rule(code="boom", name="boom", basis="", explanation="", family="test", per="record", find=boom)]
+    with pytest.raises(ValueError, match="规则出错"):
+        run_rules(as_of=AS_OF, year=YEAR, rules=rules)
+    assert cancelled == ["QueryCanceled"]
+
+
+@pg
+@pytest.mark.django_db(transaction=True)
+def test_without_worker_connections_the_rules_run_on_the_checks_own(load_samples, settings, monkeypatch):
+    """No connection slot left for a worker is no reason to fail the check."""
+    from django.db import OperationalError
+
+    load_samples()
+    settings.JIANDU_RULE_WORKERS = 2
+
+    def refuse(shared):
+        raise OperationalError("FATAL: sorry, too many clients already")
+
+    monkeypatch.setattr(parallel, "_connect", refuse)
+    said = []
+    run = run_rules(as_of=AS_OF, year=YEAR, progress=said.append)
+    assert run.status == RunStatus.DONE
+    assert sum("could not connect" in line for line in said) == 2
+    assert len(_alerts()) == sum(run.counts.values()) > 0
+    assert list(run.counts) == [r.code for r in all_rules()]
+    alerts = _alerts()
+    Alert.objects.all().delete()
+    settings.JIANDU_RULE_WORKERS = 1
+    run_rules(as_of=AS_OF, year=YEAR)
+    assert _alerts() == alerts
