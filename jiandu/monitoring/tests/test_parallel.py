@@ -173,8 +173,10 @@ def test_a_failing_rule_cancels_the_query_another_worker_waits_on(load_samples, 
 
         for _ in range(600):
             with ctx.connection.cursor() as cursor:
+                # The other worker's streamed query runs as a FETCH from its cursor.
                 cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                               "AND query LIKE %s", ["%pg_sleep(60)%"])
+                               "AND datname = current_database() AND pid <> pg_backend_pid() "
+                               "AND query LIKE 'FETCH%%'")
                 if cursor.fetchone()[0]:
                     break
             time.sleep(0.05)
