@@ -231,6 +231,9 @@ def _work(shared: _Shared) -> None:
                 conn.close()
             except Exception:
                 pass
+        # Anything a rule read through the ORM (the calendar, when it is not cached yet) went
+        # through this thread's own default connection: closed with the thread.
+        connections.close_all()
         shared.out.put(None)
 
 
