@@ -140,12 +140,20 @@ def region(field: str, value: Any) -> str:
 
 
 def text_list(max_length: int = 64) -> Parser:
+    """A list of texts. An item may not hold ";": CSV/XLSX cells join a list's items with it
+    (the contract), and the stored record keeps them so joined, so such an item could not be
+    told from two."""
     item = text(max_length)
 
     def parse(field: str, value: Any) -> list[str]:
         if not isinstance(value, list):
             raise FieldError(field, "应为列表", "must be a list")
-        return [item(field, v) for v in value]
+        items = [item(field, v) for v in value]
+        for v in items:
+            if ";" in v:
+                raise FieldError(field, f"列表项 {v!r} 不得含分号（分号用于分隔列表项）",
+                                 f"item {v!r} contains ';', the list separator")
+        return items
 
     return parse
 

@@ -125,6 +125,19 @@ def test_unknown_officer_is_kept_and_unknown_agency_rejected(load_samples, sampl
     assert RecordOfficer.objects.filter(record_id="X-1", certificate="NO-SUCH-CERT").exists()
 
 
+def test_a_certificate_holding_the_list_separator_rejects_the_row(load_samples, samples, tmp_path):
+    """CSV joins a list with ";", and so does the stored record: "A;B" could not be told from
+    two certificates (two_officers would count two). The rest of the file still goes in."""
+    load_samples(ORDER[:4])
+    bad = _record(samples, id="X-1", officers=["3701172000001;3701172000002"])
+    good = _record(samples, id="X-2", officers=["3701172000001", "3701172000002"])
+    report = interchange_import(kind="records", path=_write_jsonl(tmp_path / "s.jsonl", [bad, good]))
+    assert [(p.line, p.field) for p in report.problems] == [(1, "officers")]
+    assert "分号" in report.problems[0].zh and "';'" in report.problems[0].en
+    assert list(Record.objects.values_list("ext_id", flat=True)) == ["X-2"]
+    assert Record.objects.get().officers == "3701172000001;3701172000002"
+
+
 def test_person_id_is_encrypted_at_rest_and_matched_by_keyed_hash(load_samples, samples):
     load_samples()
     person = next(r for r in _lines(samples / "records.jsonl") if r["party"]["type"] == "person")
