@@ -57,7 +57,10 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
 
     Each rule's candidates go to a temporary table in batches; the merge with the stored alerts
     is a handful of set-based statements keyed by fingerprint, so the run never holds all
-    findings in memory and never issues a statement per alert:
+    findings in memory and never issues a statement per alert. On PostgreSQL, unless called
+    inside a transaction of the caller's, the rules run side by side on worker connections that
+    share this transaction's snapshot (``parallel``); their findings are staged here all the same.
+    The merge:
 
     - a current alert (``last_seen_run`` empty) whose fingerprint no longer fires is deleted if
       it is open and nobody has touched it, otherwise kept with the last run that saw it: an
