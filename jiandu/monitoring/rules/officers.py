@@ -28,8 +28,12 @@ CERTIFICATE_PROBLEM = """(o.id IS NULL
                    OR (o.status <> 'valid' AND r.act_on >= o.status_since))))"""
 OATH_PROBLEM = "(o.id IS NOT NULL AND (o.oath_on IS NULL OR (r.act_on IS NOT NULL AND o.oath_on > r.act_on)))"
 LINKS_TABLE = "officer_links"
-LINKS = f"""
-    SELECT {RECORD}, r.act_on, ro.position, ro.certificate,
+
+
+def _links_select(ctx: Context) -> str:
+    listed, position = ctx.dialect.listed_officers()
+    return f"""
+    SELECT {RECORD}, r.act_on, {position} AS position, ro.certificate,
            o.agency_code AS officer_agency, o.issued_on, o.expires_on, o.status, o.status_since,
            o.oath_on,
            CASE WHEN {CERTIFICATE_PROBLEM} THEN 1 ELSE 0 END AS certificate_problem,
@@ -40,8 +44,7 @@ LINKS = f"""
            CASE WHEN r.act_on < o.issued_on THEN 1 ELSE 0 END AS p_not_issued,
            CASE WHEN r.act_on > o.expires_on THEN 1 ELSE 0 END AS p_expired,
            CASE WHEN o.status <> 'valid' AND r.act_on >= o.status_since THEN 1 ELSE 0 END AS p_status
-    FROM records_recordofficer ro
-    JOIN records_record r ON r.ext_id = ro.record_ext_id
+    FROM {listed}
     LEFT JOIN org_officer o ON o.certificate = ro.certificate
     WHERE {CERTIFICATE_PROBLEM} OR {OATH_PROBLEM}
 """
@@ -51,7 +54,7 @@ def _links(ctx: Context, problem: str):
     """The problem links of one rule, a record's links together in list order (sorted from the
     small shared table: asked for sorted rows, the planner would walk two million links in
     record order instead of hashing them)."""
-    table = ctx.shared(LINKS_TABLE, LINKS)
+    table = ctx.shared(LINKS_TABLE, _links_select(ctx))
     return ctx.rows(f"SELECT * FROM {table} WHERE {problem} = 1 "
                     f"ORDER BY {ctx.dialect.binary('ext_id')}, position")
 
