@@ -15,7 +15,7 @@ from jiandu.records.services import bulk_insert
 
 from .choices import ACTIVE_STATUSES, AlertAction, AlertStatus, RunStatus
 from .models import RuleRun
-from .parallel import RuleDone, stage_in_parallel, worker_count
+from .parallel import RuleDone, run_rule, stage_in_parallel, worker_count
 from .rules import Candidate, Context, Rule, all_rules
 from .rules.sql import dialect_for
 
@@ -80,12 +80,11 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
     # Side by side only where other connections see what this one will judge (see parallel).
     workers = worker_count() if dialect.vendor == "postgresql" and not connection.in_atomic_block else 1
     try:
-        if workers > 1:
-            # Committed first, so that the workers' plans get the statistics too.
-            _refresh_statistics(dialect, say)
+        # Before the check's transaction, so that the workers' plans get the statistics too.
+        _refresh_statistics(dialect, say)
         with transaction.atomic():
             staging = _Staging(rules)
-            counts = _stage(run, rules, say, workers, staging)
+            counts = _stage(run, rules, say, dialect, workers, staging)
             started = time.perf_counter()
             merge = _merge(run, rules, staging, counts)
             say(f"合并：新增 {merge.new}，仍存在 {merge.seen}（其中重新打开 {merge.reopened}），"
@@ -109,27 +108,42 @@ def _refresh_statistics(dialect, say) -> None:
         say(f"已更新统计信息：{'、'.join(analysed)}")
 
 
-def _stage(run: RuleRun, rules: list[Rule], say, workers: int, staging: _Staging) -> dict[str, int]:
-    dialect = dialect_for(connection)
+def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
+           staging: _Staging) -> dict[str, int]:
+    """Every rule's findings into the stage; the count of each, in rule order."""
     with connection.cursor() as cursor:
         if dialect.lock():
             cursor.execute(dialect.lock())
         for statement in dialect.run_settings():
             cursor.execute(statement)
-    if workers == 1:
-        _refresh_statistics(dialect, say)
-    with connection.cursor() as cursor:
         for statement in dialect.temp_table(STAGE, STAGE_DDL.format(json=dialect.json_type)):
             cursor.execute(statement)
-    counts: dict[str, int] = {}
+    by_code = {rule.code: rule for rule in rules}
+    found: dict[str, int] = {}
+
+    def done(item: RuleDone) -> None:
+        found[item.code] = item.found
+        say(f"[{rules.index(by_code[item.code]) + 1}/{len(rules)}] {item.code} "
+            f"{by_code[item.code].name}：{item.found} 条（{item.seconds:.1f} 秒）")
+
+    def stage(rows: list[tuple]) -> None:
+        bulk_insert(STAGE, STAGE_COLUMNS, rows)
+
     if workers > 1:
-        _stage_parallel(run, rules, counts, say, workers, staging)
+        # In worker threads (see parallel), in whatever order they finish.
+        stage_in_parallel(connection=connection, dialect=dialect, as_of=run.as_of, year=run.year,
+                          rules=rules, workers=workers, batch=BATCH, to_row=staging.row,
+                          stage=stage, done=done, say=say)
     else:
         ctx = Context(as_of=run.as_of, year=run.year, dialect=dialect, connection=connection)
         try:
-            _stage_rules(ctx, rules, counts, say, staging)
+            # A rule yields each record (or power) once; should one ever yield it twice, the
+            # alert table's unique constraints refuse the run rather than store two alerts.
+            for rule in rules:
+                done(run_rule(rule, ctx, to_row=staging.row, emit=stage, batch=BATCH))
         finally:
             ctx.close()
+    counts = {rule.code: found[rule.code] for rule in rules}
     with connection.cursor() as cursor:
         for statement in dialect.temp_index(STAGE, "fingerprint"):
             cursor.execute(statement)
@@ -181,46 +195,6 @@ class _Staging:
             offsets.append(f"WHEN {rank} THEN {total}")
             total += counts.get(code, 0)
         return f"(CASE s.rank {' '.join(offsets)} END + s.seq)"
-
-
-def _said(rules: list[Rule], rule: Rule, found: int, seconds: float) -> str:
-    return (f"[{rules.index(rule) + 1}/{len(rules)}] {rule.code} {rule.name}：{found} 条"
-            f"（{seconds:.1f} 秒）")
-
-
-def _stage_rules(ctx: Context, rules: list[Rule], counts: dict[str, int], say, staging: _Staging) -> None:
-    for rule in rules:
-        started = time.perf_counter()
-        found = 0
-        batch: list[tuple] = []
-        # A rule yields each record (or power) once; should one ever yield it twice, the alert
-        # table's unique constraints refuse the run rather than store two alerts.
-        for candidate in rule.candidates(ctx):
-            found += 1
-            batch.append(staging.row(rule, candidate))
-            if len(batch) >= BATCH:
-                bulk_insert(STAGE, STAGE_COLUMNS, batch)
-                batch.clear()
-        bulk_insert(STAGE, STAGE_COLUMNS, batch)
-        counts[rule.code] = found
-        say(_said(rules, rule, found, time.perf_counter() - started))
-
-
-def _stage_parallel(run: RuleRun, rules: list[Rule], counts: dict[str, int], say, workers: int,
-                    staging: _Staging) -> None:
-    """The rules in ``workers`` threads (see ``parallel``); their rows staged here, on the
-    check's own connection, and the counts kept in rule order whatever order they finish in."""
-    by_code = {rule.code: rule for rule in rules}
-    found: dict[str, int] = {}
-
-    def done(item: RuleDone) -> None:
-        found[item.code] = item.found
-        say(_said(rules, by_code[item.code], item.found, item.seconds))
-
-    stage_in_parallel(connection=connection, dialect=dialect_for(connection), as_of=run.as_of,
-                      year=run.year, rules=rules, workers=workers, batch=BATCH, to_row=staging.row,
-                      stage=lambda rows: bulk_insert(STAGE, STAGE_COLUMNS, rows), done=done, say=say)
-    counts.update((rule.code, found[rule.code]) for rule in rules)
 
 
 def _previous_runs(run: RuleRun, codes: list[str]) -> dict[str, int]:

@@ -166,16 +166,7 @@ def _run_left_here(shared: _Shared, connection, stage, done) -> None:
             except queue.Empty:
                 break
             for rule in group:
-                started, found, rows = time.perf_counter(), 0, []
-                for candidate in rule.candidates(ctx):
-                    found += 1
-                    rows.append(shared.to_row(rule, candidate))
-                    if len(rows) >= shared.batch:
-                        stage(rows)
-                        rows = []
-                if rows:
-                    stage(rows)
-                done(RuleDone(rule.code, found, time.perf_counter() - started))
+                done(run_rule(rule, ctx, to_row=shared.to_row, emit=stage, batch=shared.batch))
     finally:
         ctx.close()
 
@@ -215,7 +206,8 @@ def _work(shared: _Shared) -> None:
                 for rule in group:
                     if shared.stop.is_set():
                         raise _Stop
-                    _run_rule(rule, ctx, shared)
+                    shared.out.put(run_rule(rule, ctx, to_row=shared.to_row, emit=shared.out.put,
+                                            batch=shared.batch, stop=shared.stop))
         finally:
             ctx.close()
     except _Stop:
@@ -237,17 +229,22 @@ def _work(shared: _Shared) -> None:
         shared.out.put(None)
 
 
-def _run_rule(rule: Rule, ctx: Context, shared: _Shared) -> None:
+def run_rule(rule: Rule, ctx: Context, *, to_row: Callable[[Rule, Candidate], tuple],
+             emit: Callable[[list[tuple]], None], batch: int,
+             stop: threading.Event | None = None) -> RuleDone:
+    """Run ``rule`` in ``ctx``: its findings made into rows by ``to_row`` and handed to ``emit``
+    ``batch`` at a time; the same on the check's own connection and in a worker, where ``stop``
+    ends the rule early (another worker failed)."""
     started = time.perf_counter()
     found, rows = 0, []
     for candidate in rule.candidates(ctx):
         found += 1
-        rows.append(shared.to_row(rule, candidate))
-        if len(rows) >= shared.batch:
-            if shared.stop.is_set():
+        rows.append(to_row(rule, candidate))
+        if len(rows) >= batch:
+            if stop is not None and stop.is_set():
                 raise _Stop
-            shared.out.put(rows)
+            emit(rows)
             rows = []
     if rows:
-        shared.out.put(rows)
-    shared.out.put(RuleDone(rule.code, found, time.perf_counter() - started))
+        emit(rows)
+    return RuleDone(rule.code, found, time.perf_counter() - started)

@@ -147,7 +147,6 @@ def test_large_tree_proofs_take_one_query_and_appends_a_constant_number(
                               new_root=bytes(shard.root), proof=proof)
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_proof_reads_are_prepared_statements_that_survive_rollbacks(django_assert_num_queries):
     """On PostgreSQL the tile read of a proof is a prepared statement: made in a savepoint or
@@ -198,6 +197,7 @@ def test_proof_reads_are_prepared_statements_that_survive_rollbacks(django_asser
     leaves = stored_leaves(shard)
     check(5_050)
     assert connection.connection.prepare_threshold is None
+
 
 def test_one_log_per_year(settings):
     settings.JIANDU_LEDGER_ORIGIN = "gangcheng.jiandu/ledger"
@@ -336,7 +336,6 @@ def test_bad_items_are_refused_before_anything_is_written(item, message):
     assert not Shard.objects.filter(size__gt=0).exists()
 
 
-
 @pytest.mark.parametrize("kind", ["rec\tord", "rec\rord", "rec\nord"])
 def test_a_batch_all_of_one_bad_kind_is_refused(kind):
     # A bundle of one kind makes its key lines by one join: its checks must still see the kind.
@@ -352,6 +351,7 @@ def test_bundles_of_one_kind_and_of_mixed_kinds_keep_a_key_line_per_entry():
     ledger_append_many(items=batch, year=2025)
     lines = [line for b in EntryBundle.objects.order_by("first") for line in b.keys.split("\n")]
     assert lines == [f"{item.kind}\t{item.key}" for item in batch]
+
 
 def test_an_append_rolls_back_with_the_callers_transaction():
     ledger_append_many(items=items(0, 5), year=2025)
