@@ -279,12 +279,10 @@ class PostgreSQL(Dialect):
                            if constraint else definition)
 
     def reserve_ids(self, cursor, table: str, count: int) -> int:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        (sequence,) = cursor.fetchone()
-        cursor.execute("SELECT nextval(%s)", [sequence])
-        (first,) = cursor.fetchone()
-        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
-        return int(first)
+        # One statement: the next value, and the sequence moved on past the whole block.
+        cursor.execute("SELECT setval(s, nextval(s) + %s - 1) - %s + 1 "
+                       "FROM pg_get_serial_sequence(%s, 'id') AS s", [count, count, table])
+        return int(cursor.fetchone()[0])
 
     def temp_table(self, name: str, columns: str) -> list[str]:
         return [f"DROP TABLE IF EXISTS pg_temp.{name}",
