@@ -23,3 +23,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# The platform's own error pages (Django's are English and unstyled).
+handler400 = "jiandu.core.views.bad_request"
+handler403 = "jiandu.core.views.permission_denied"
+handler404 = "jiandu.core.views.page_not_found"
+handler500 = "jiandu.core.views.server_error"

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -17,6 +18,7 @@ from jiandu.accounts.choices import Role
 from jiandu.core.excel import xlsx_export
 from jiandu.core.modules import MODULES, module_by_slug
 from jiandu.core.pagination import keyset_page
+from jiandu.core.views import bad_request, server_error
 from jiandu.records.models import Record
 from jiandu.records.selectors import records_by_month
 from tests.conftest import district_files_fixture, district_fixture, staff_client_fixture  # noqa: F401
@@ -214,3 +216,49 @@ def test_favicon_is_public_and_points_at_the_vendored_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("core/favicon.svg")
+
+
+# ---------------------------------------------------------------- error pages
+
+def test_not_found_is_the_platforms_page_in_chinese(staff_client, district, client):
+    officer = client_for(staff_client, district, Role.OFFICER)
+    response = officer.get("/no-such-page/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "页面不存在" in body and "错误代码 404" in body and "返回首页" in body
+    assert 'id="sidenav"' in body  # in the staff frame, with the navigation
+    assert "Not Found" not in body and "The requested resource" not in body
+    anonymous = client.get("/accounts/no-such-page/")
+    assert anonymous.status_code == 404 and "页面不存在" in anonymous.content.decode()
+
+
+def test_forbidden_is_the_platforms_page_and_says_why(staff_client, district):
+    officer = client_for(staff_client, district, Role.OFFICER)
+    response = officer.get(reverse("core:module", args=["ledger"]))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "无权访问" in body and "错误代码 403" in body and "Forbidden" not in body
+
+
+def test_server_error_page_renders_without_the_request(rf):
+    response = server_error(rf.get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "系统暂时无法处理您的请求" in body and "错误代码 500" in body
+    assert "core/ui.css" in body  # styled, from the vendored stylesheet
+
+
+def test_a_refused_form_explains_itself_in_chinese(staff_client, district):
+    officer = client_for(staff_client, district, Role.OFFICER)
+    officer.handler.enforce_csrf_checks = True
+    response = officer.post(reverse("accounts:logout"))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "页面已过期" in body and "刷新后重新提交" in body and "CSRF" not in body
+
+
+def test_bad_request_is_the_platforms_page(rf):
+    request = rf.get("/")
+    request.user, request.csp_nonce = AnonymousUser(), "n"
+    response = bad_request(request)
+    assert response.status_code == 400 and "请求无效" in response.content.decode()
