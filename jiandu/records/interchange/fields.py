@@ -98,10 +98,18 @@ def boolean(field: str, value: Any) -> bool:
     raise FieldError(field, "应为 true 或 false", "must be true or false")
 
 
-def count(field: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FieldError(field, "应为非负整数", "must be a non-negative integer")
-    return value
+def count(maximum: int) -> Parser:
+    """A non-negative integer up to ``maximum``: 0 is a value like any other (a cap of 0
+    inspections, a window of 0 days), the contract types these fields ``int?``."""
+
+    def parse(field: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise FieldError(field, "应为非负整数", "must be a non-negative integer")
+        if value > maximum:
+            raise FieldError(field, f"不应大于 {maximum}", f"must be at most {maximum}")
+        return value
+
+    return parse
 
 
 # Codes repeat across a file (the same agencies, the same businesses): remember the good ones.

@@ -73,6 +73,11 @@ def _require(name: str, value: Any, parse: f.Parser) -> Any:
     return parse(name, value)
 
 
+# The integer columns' range; and a limitation period longer than any law's (two years, five
+# for life, health and financial safety) that keeps "N calendar years after" within dates.
+INT_MAX = 2_147_483_647
+LIMITATION_YEARS_MAX = 100
+
 _penalties_parse = f.enum_list(Penalty.values)
 _SEVERITY = {p: i for i, p in enumerate(Penalty.values)}
 
@@ -80,13 +85,6 @@ _SEVERITY = {p: i for i, p in enumerate(Penalty.values)}
 def _penalties(name: str, value: Any) -> list[str]:
     # A set of penalties: order and repeats carry no meaning, so store them by severity.
     return sorted(set(_penalties_parse(name, value)), key=_SEVERITY.__getitem__)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    number = f.count(name, value)
-    if number < 1:
-        raise FieldError(name, "应为正整数", "must be a positive integer")
-    return number
 
 
 @dataclass(frozen=True)
@@ -156,8 +154,8 @@ POWERS = Kind("powers", "code", (
     Field("agency", f.uscc, required=True),
     Field("legal_basis", f.text(4000), required=True),
     Field("discretion", _discretion, cell="discretion"),
-    Field("annual_inspection_cap", _positive_int, cell="int"),
-    Field("limitation_years", _positive_int, cell="int"),
+    Field("annual_inspection_cap", f.count(INT_MAX), cell="int"),
+    Field("limitation_years", f.count(LIMITATION_YEARS_MAX), cell="int"),
 ), "权责清单事项")
 
 FOUR_LISTS = Kind("four_lists", "code", (
@@ -167,7 +165,7 @@ FOUR_LISTS = Kind("four_lists", "code", (
     Field("description", f.text(4000), required=True),
     Field("max_harm", f.enum(MaxHarm.values), required=True),
     Field("requires_corrected", f.boolean, default=True, cell="bool"),
-    Field("first_offense_window_days", _positive_int, cell="int"),
+    Field("first_offense_window_days", f.count(INT_MAX), cell="int"),
 ), "四张清单事项")
 
 RECORDS = Kind("records", "id", (

@@ -10,7 +10,7 @@ from django.db import connection
 
 from jiandu.core.crypto import decrypt_text
 from jiandu.org.models import Agency, CertificateStatusChange, Officer
-from jiandu.powers.models import DiscretionTier, Power
+from jiandu.powers.models import DiscretionTier, FourListItem, Power
 from jiandu.records.choices import PENALTY_BITS
 from jiandu.records.models import ImportRun, Record, RecordOfficer, Revision
 from jiandu.records.services import interchange_export, interchange_import
@@ -221,6 +221,35 @@ def test_csv_cells_booleans_lists_and_tiers(load_samples, tmp_path):
                      "general": (Decimal("500.00"), Decimal("2000.50"))}
     assert Power.objects.get(code="P-2").annual_inspection_cap == 3
     assert Power.objects.get(code="P-1").limitation_years == 5
+
+
+def test_zero_caps_windows_and_years_are_values_negative_and_absurd_ones_rejected(load_samples, tmp_path):
+    # The contract types them int?: a cap of 0 inspections and a window of 0 days mean something.
+    load_samples(ORDER[:1])
+    agency = Agency.objects.exclude(type="supervision_body").first()
+    power = {"name": "测试事项", "kind": "inspection", "agency": agency.code, "legal_basis": "《测试法》"}
+    _write_jsonl(tmp_path / "powers.jsonl", [
+        {**power, "code": "Z-1", "annual_inspection_cap": 0, "limitation_years": 0},
+        {**power, "code": "Z-2", "annual_inspection_cap": -1},
+        {**power, "code": "Z-3", "limitation_years": 101},
+        {**power, "code": "Z-4", "annual_inspection_cap": 2_147_483_648},
+        {**power, "code": "Z-5", "limitation_years": 100, "annual_inspection_cap": 2_147_483_647},
+    ])
+    report = interchange_import(kind="powers", path=tmp_path / "powers.jsonl")
+    assert [(p.line, p.field) for p in report.problems] == [
+        (2, "annual_inspection_cap"), (3, "limitation_years"), (4, "annual_inspection_cap")]
+    assert "不应大于 100" in str(report.problems[1]) and "at most 100" in str(report.problems[1])
+    zero = Power.objects.get(code="Z-1")
+    assert (zero.annual_inspection_cap, zero.limitation_years) == (0, 0)
+    assert Power.objects.get(code="Z-5").annual_inspection_cap == 2_147_483_647
+    item = {"list": "no_penalty", "power": "Z-1", "description": "首违不罚", "max_harm": "none"}
+    _write_jsonl(tmp_path / "four_lists.jsonl", [
+        {**item, "code": "F-0", "first_offense_window_days": 0},
+        {**item, "code": "F-1", "first_offense_window_days": -3},
+    ])
+    report = interchange_import(kind="four_lists", path=tmp_path / "four_lists.jsonl")
+    assert [(p.line, p.field) for p in report.problems] == [(2, "first_offense_window_days")]
+    assert FourListItem.objects.get(code="F-0").first_offense_window_days == 0
 
 
 def test_agency_parent_may_come_later_in_the_file_but_must_exist(db, tmp_path):
