@@ -128,8 +128,9 @@ else:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 _default_db = f"sqlite:///{VAR_DIR / 'jiandu.sqlite3'}"
-DATABASE_URL = os.environ.get("DATABASE_URL", _default_db)
-if PRODUCTION and "DATABASE_URL" not in os.environ:
+# An empty DATABASE_URL (a blank line in an env file) counts as unset.
+DATABASE_URL = os.environ.get("DATABASE_URL") or _default_db
+if PRODUCTION and not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured(
         "生产环境必须设置 DATABASE_URL (production requires DATABASE_URL, e.g. postgres://…)"
     )

@@ -10,8 +10,11 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.shortcuts import resolve_url
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiandu.accounts.choices import Role
@@ -19,7 +22,7 @@ from jiandu.core.excel import xlsx_export
 from jiandu.core.modules import MODULES, module_by_slug
 from jiandu.core.pagination import keyset_page
 from jiandu.core.views import bad_request, server_error
-from jiandu.records.models import Record
+from jiandu.records.models import ImportRun, Record
 from jiandu.records.selectors import records_by_month
 from tests.conftest import district_files_fixture, district_fixture, staff_client_fixture  # noqa: F401
 
@@ -93,9 +96,29 @@ def test_social_supervisor_home_has_no_enforcement_data(staff_client, district):
 
 def test_home_query_budget(staff_client, district, django_assert_max_num_queries):
     client = client_for(staff_client, district, Role.SUPERVISOR)
-    # per-request queries, four counts, three chart aggregates
-    with django_assert_max_num_queries(15):
+    # per-request queries, the last finished import (the kept counts' key), four counts, three
+    # chart aggregates
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("home")).status_code == 200
+    # Then kept: not one query on the records, counts or charts.
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(reverse("home")).status_code == 200
+    assert len(again) <= 16 - 7
+    assert not [q for q in again.captured_queries if "records_record" in q["sql"]]
+
+
+def test_home_counts_are_kept_per_scope_until_an_import_finishes(staff_client, district, tmp_path):
+    supervisor = client_for(staff_client, district, Role.SUPERVISOR)
+    liaison = client_for(staff_client, district, Role.LIAISON)
+    everyone = supervisor.get(reverse("home")).context["dashboard"]["counts"]["records"]
+    own = liaison.get(reverse("home")).context["dashboard"]["counts"]["records"]
+    assert own < everyone  # one kept entry per data scope, not one for all
+    Record.objects.filter(pk=Record.objects.order_by("pk").values("pk")[:1]).delete()
+    kept = supervisor.get(reverse("home")).context["dashboard"]
+    assert kept["counts"]["records"] == everyone and kept["as_of"] is not None
+    # A finished import starts afresh.
+    ImportRun.objects.create(kind="records", file_name="x.jsonl", finished_at=timezone.now())
+    assert supervisor.get(reverse("home")).context["dashboard"]["counts"]["records"] == everyone - 1
 
 
 def test_records_by_month_fills_empty_months():
