@@ -35,6 +35,8 @@ def test_search_by_record_shows_entries_qr_and_receipt(staff_client, load_sample
     client = staff_client(Role.SUPERVISOR)
     page = client.get(reverse("ledger:index"), {"q": key}).content.decode()
     assert "<svg" in page and "下载收据" in page
+    # The search and its result come before the checkpoint tables, where a phone shows them.
+    assert page.index('role="search"') < page.index('id="found"') < page.index("最新签名树头与见证")
     entry = entries_for("record", key)[-1]
     response = client.get(reverse("ledger:receipt", args=[entry.pk]))
     assert response.status_code == 200
