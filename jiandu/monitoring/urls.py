@@ -7,6 +7,7 @@ from . import views
 app_name = "monitoring"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/export/", views.alert_export, name="export"),
     path("alerts/bulk/", views.alert_bulk, name="bulk"),

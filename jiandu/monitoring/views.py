@@ -29,6 +29,12 @@ HANDLERS = tuple(SUPERVISION)
 
 
 @require(*VIEWERS)
+def index(request):
+    """/monitoring/ itself: the alert list (a typed or shortened address lands somewhere)."""
+    return redirect("monitoring:alerts")
+
+
+@require(*VIEWERS)
 def alert_list(request):
     form = AlertFilterForm(request.GET or None, user=request.user)
     filters = form.filters()

@@ -7,6 +7,7 @@ from . import views
 app_name = "org"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("agencies/", views.agency_list, name="agencies"),
     path("agencies/export/", views.agency_export, name="agencies_export"),
     path("agencies/<str:code>/", views.agency_detail, name="agency"),

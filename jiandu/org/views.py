@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from jiandu.accounts.access import ALL_STAFF, require
@@ -12,6 +12,12 @@ from jiandu.core.views import export_list, render_list
 
 from . import selectors
 from .forms import AgencyFilterForm, OfficerFilterForm
+
+
+@require(*ALL_STAFF)
+def index(request):
+    """/org/ itself: the agencies (a typed or shortened address lands somewhere)."""
+    return redirect("org:agencies")
 
 
 @require(*ALL_STAFF)

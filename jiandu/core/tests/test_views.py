@@ -283,3 +283,12 @@ def test_bad_request_is_the_platforms_page(client):
     # A host name outside ALLOWED_HOSTS fails before most middleware has run.
     response = client.get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400 and "请求无效" in response.content.decode()
+
+
+def test_app_roots_lead_to_their_main_page(staff_client, district):
+    supervisor = client_for(staff_client, district, Role.SUPERVISOR)
+    for root, page in (("/monitoring/", "monitoring:alerts"), ("/org/", "org:agencies")):
+        response = supervisor.get(root)
+        assert response.status_code == 302 and response["Location"] == reverse(page), root
+    social = client_for(staff_client, district, Role.SOCIAL_SUPERVISOR)
+    assert social.get("/monitoring/").status_code == 403  # as the alert list itself
