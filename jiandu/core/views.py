@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseServerError
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
@@ -81,45 +81,48 @@ def export_list(request, *, title: str, object_type: str, filters: dict, headers
 
 
 # ------------------------------------------------------------------ error pages
-# Django's own error pages are English and unstyled; these are the platform's, in its frame.
-# The 500 page is a plain template rendered without the request: whatever failed (the database,
-# the session) must not fail the error page too.
+# Django's own error pages are English and unstyled; these are the platform's, one template in
+# its frame. The 500 page is rendered without the request: whatever failed (the database, the
+# session) must not fail the error page too, so it shows the frame without a signed-in user.
 
-_ERRORS = {
-    400: (_lazy("请求无效"), _lazy("浏览器发来的请求不完整或格式不对。请返回上一页重新操作。")),
-    403: (_lazy("无权访问"), _lazy("您的账号没有使用此页面或此项数据的权限。如确需使用，请联系本单位管理员或区司法局开通。")),
-    404: (_lazy("页面不存在"), _lazy("您访问的页面不存在，或所查的数据已被删除。请核对网址，或从首页重新进入。")),
+_PAGES = {  # what went wrong: (status, title, text)
+    "bad_request": (400, _lazy("请求无效"), _lazy("浏览器发来的请求不完整或格式不对。请返回上一页重新操作。")),
+    "forbidden": (403, _lazy("无权访问"), _lazy(
+        "您的账号没有使用此页面或此项数据的权限。如确需使用，请联系本单位管理员或区司法局开通。")),
+    # Almost always a form left open past the sign-in's lifetime, or cookies turned off.
+    "csrf": (403, _lazy("页面已过期"), _lazy(
+        "表单提交未通过安全校验：页面打开时间过长、已在别处退出登录，或浏览器禁用了 Cookie。"
+        "请返回上一页，刷新后重新提交。")),
+    "not_found": (404, _lazy("页面不存在"), _lazy(
+        "您访问的页面不存在，或所查的数据已被删除。请核对网址，或从首页重新进入。")),
+    "server_error": (500, _lazy("系统暂时无法处理您的请求"), _lazy(
+        "服务器处理时出错，您刚才的操作可能没有保存。请稍后重试；已保存的数据不受影响。"
+        "问题已记入系统日志。")),
 }
 
 
-def _error(request, status: int, reason: str = ""):
-    title, text = _ERRORS[status]
-    return render(request, "_error.html", {"status": status, "title": title, "text": text,
-                                           "reason": reason}, status=status)
+def _error_page(request, page: str, reason: str = ""):
+    status, title, text = _PAGES[page]
+    context = {"status": status, "title": title, "text": text, "reason": reason}
+    return HttpResponse(loader.render_to_string("_error.html", context, request), status=status)
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400)
+    return _error_page(request, "bad_request")
 
 
 def permission_denied(request, exception=None):
     # The message a view gives ("只有监督机构人员可以处理预警 …") says why.
-    reason = str(exception) if exception is not None and str(exception) else ""
-    return _error(request, 403, reason)
+    return _error_page(request, "forbidden", str(exception or ""))
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404)
+    return _error_page(request, "not_found")
 
 
 def server_error(request):
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    return _error_page(None, "server_error")
 
 
 def csrf_failure(request, reason=""):
-    # Almost always a form left open past the sign-in's lifetime, or cookies turned off.
-    return render(request, "_error.html", {
-        "status": 403, "title": _lazy("页面已过期"),
-        "text": _lazy("表单提交未通过安全校验：页面打开时间过长、已在别处退出登录，或浏览器禁用了 Cookie。"
-                      "请返回上一页，刷新后重新提交。"),
-        "reason": ""}, status=403)
+    return _error_page(request, "csrf")
