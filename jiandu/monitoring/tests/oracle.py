@@ -250,20 +250,14 @@ def no_penalty_list(records, officers, powers, lists, as_of, year):
                 continue
             if item["requires_corrected"] and r["corrected"] is not True:
                 continue
-            if item["window"] is not None:
-                earlier = False
-                for other in penalised:
-                    if other["id"] == r["id"]:
-                        continue
-                    if other["party"] != r["party"] or other["power"] != r["power"]:
-                        continue
-                    if (
-                        _earlier(other, r)
-                        and _days(r["decided_on"], other["decided_on"]) <= item["window"]
-                    ):
-                        earlier = True
-                if earlier:
-                    continue
+            if item["window"] is not None and any(
+                other["party"] == r["party"]
+                and other["power"] == r["power"]
+                and _earlier(other, r)
+                and _days(r["decided_on"], other["decided_on"]) <= item["window"]
+                for other in penalised
+            ):
+                continue
             out.add(("no_penalty_list", r["id"], None))
     return out
 
@@ -424,16 +418,14 @@ def double_fine(records, officers, powers, lists, as_of, year):
         and p["violation_on"] is not None
     ]
     for r in fined:
-        for other in fined:
-            if other["id"] == r["id"]:
-                continue
-            if (
-                other["party"] == r["party"]
-                and other["power"] == r["power"]
-                and other["violation_on"] == r["violation_on"]
-                and _earlier(other, r)
-            ):
-                out.add(("double_fine", r["id"], None))
+        if any(
+            other["party"] == r["party"]
+            and other["power"] == r["power"]
+            and other["violation_on"] == r["violation_on"]
+            and _earlier(other, r)
+            for other in fined
+        ):
+            out.add(("double_fine", r["id"], None))
     return out
 
 
