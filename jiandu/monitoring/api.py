@@ -73,6 +73,9 @@ class AlertFilters(Schema):
                               description="相对人的完整统一社会信用代码或身份证号")
     date_from: IsoDate | None = Field(None, description="首次发现日期不早于（含）")
     date_to: IsoDate | None = Field(None, description="首次发现日期不晚于（含）")
+    assignee: str | None = Field(None, min_length=1, max_length=150,
+                                 description="承办人用户名：只列指派给该用户的预警")
+    unassigned: bool = Field(False, description="true：只列尚未指派承办人的预警")
     current: bool = Field(True, description="true（默认）：仅最近一次运行仍发现的预警；false：含已不再触发的"
                                             "（status=resolved 时总是包含）")
     after: int | None = Field(None, ge=1, le=MAX_ID, description="游标：上一页返回的 next；省略则从第一页开始")
@@ -101,7 +104,17 @@ def list_alerts(request, filters: Query[AlertFilters]):
     from jiandu.core.pagination import keyset_page
 
     user = _viewer(request)
-    f = filters.model_dump(exclude={"after", "limit"}, exclude_none=True)
+    f = filters.model_dump(exclude={"after", "limit", "assignee", "unassigned"}, exclude_none=True)
+    # Both filters hold at once, as every other pair does: an alert has one assignee or none,
+    # so asking for both lists nothing. An unknown username has no alerts, as an agency with
+    # none has none.
+    if filters.assignee:
+        from jiandu.accounts.models import User
+
+        found = User.objects.filter(username=filters.assignee).values_list("pk", flat=True).first()
+        f["assignee"] = -1 if found is None or filters.unassigned else found
+    elif filters.unassigned:
+        f["assignee"] = selectors.UNASSIGNED
     # An alert the engine resolved has stopped firing by definition: asking for that status asks
     # for the history too, as on the page.
     f["current"] = filters.current and filters.status != AlertStatus.RESOLVED

@@ -8,12 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from jiandu.core.forms import ANY, FilterForm, date_input
 from jiandu.org.selectors import agency_choices
 
+from . import services
 from .choices import ACTIVE_STATUSES, AlertStatus
 from .rules import all_rules
-from .selectors import assignee_choices, street_choices
+from .selectors import UNASSIGNED, assignee_choices, street_choices
 
 # The status filter's value for the alerts still waiting for someone (open or acknowledged).
 ACTIVE = "active"
+# The assignee filter's value for the signed-in supervisor's own alerts.
+MINE = "me"
 
 
 class AlertFilterForm(FilterForm):
@@ -24,6 +27,7 @@ class AlertFilterForm(FilterForm):
     region = forms.ChoiceField(label=_("街道"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[ANY, (ACTIVE, _("未办结（待处理或已确认）")), *AlertStatus.choices])
+    assignee = forms.ChoiceField(label=_("承办人"), required=False)
     date_from = forms.DateField(label=_("发现日期自"), required=False, widget=date_input())
     date_to = forms.DateField(label=_("至"), required=False, widget=date_input())
     party = forms.CharField(label=_("相对人证件号码"), required=False, max_length=18)
@@ -35,7 +39,17 @@ class AlertFilterForm(FilterForm):
         self.fields["rule"].choices = [ANY, *((r.code, f"{r.name}（{r.code}）") for r in all_rules())]
         self.fields["agency"].choices = [ANY, *agency_choices(user)]
         self.fields["region"].choices = [ANY, *street_choices(user)]
+        self.user = user
+        # Supervisors find their own share first; anyone who sees alerts may ask who has one.
+        mine = [(MINE, _("我承办的"))] if services.HANDLING.allows(user) else []
+        self.fields["assignee"].choices = [
+            ANY, *mine, (UNASSIGNED, _("未指派")),
+            *((str(u.pk), assignee_label(u)) for u in assignee_choices())]
         self.fields["party"].widget.attrs["placeholder"] = _("完整的统一社会信用代码或身份证号")
+
+    def clean_assignee(self):
+        assignee = self.cleaned_data["assignee"]
+        return self.user.pk if assignee == MINE else assignee
 
     def clean_status(self):
         status = self.cleaned_data["status"]
@@ -55,6 +69,10 @@ class AlertFilterForm(FilterForm):
         if party and not (is_id_number(party) or is_uscc(party)):
             raise forms.ValidationError(_("应为完整的 18 位统一社会信用代码或身份证号"))
         return party
+
+
+def assignee_label(user) -> str:
+    return f"{user.name or user.username}（{user.username}）"
 
 
 def _textarea(rows: int = 3):
@@ -80,7 +98,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignee_choices()
-        self.fields["assignee"].label_from_instance = lambda u: f"{u.name or u.username}（{u.username}）"
+        self.fields["assignee"].label_from_instance = assignee_label
 
 
 class CommentForm(forms.Form):

@@ -18,6 +18,8 @@ from .choices import ACTIVE_STATUSES, RunStatus
 from .models import Alert, RuleRun
 from .rules import REGISTRY, all_rules
 
+# The assignee filter's value for the alerts nobody has taken.
+UNASSIGNED = "none"
 CONTRACT_FIELDS = ("rule", "record", "power", "party", "agency", "detail")
 
 
@@ -34,8 +36,8 @@ def _current(qs: QuerySet) -> QuerySet:
 def alerts_for(user, filters: dict | None = None) -> QuerySet:
     """Alerts ``user`` may see, newest first, narrowed by ``filters`` (empty values ignored):
     rule, agency (code), region (区划代码 prefix of the agency: a street), status (one or a
-    list), party (a full 身份证号 or 统一社会信用代码), record (id), assignee (user id),
-    date_from / date_to (first found, local dates), current (default true: found by the
+    list), party (a full 身份证号 or 统一社会信用代码), record (id), assignee (a user id, or
+    ``UNASSIGNED`` for the alerts nobody has taken), date_from / date_to (first found, local dates), current (default true: found by the
     latest run; false adds alerts that stopped firing)."""
     from jiandu.core.crypto import keyed_hash
     from jiandu.core.validators import is_id_number, is_uscc
@@ -55,7 +57,9 @@ def alerts_for(user, filters: dict | None = None) -> QuerySet:
         qs = qs.filter(status__in=[status] if isinstance(status, str) else list(status))
     if filters.get("record"):
         qs = qs.filter(record_id=filters["record"].strip())
-    if filters.get("assignee"):
+    if filters.get("assignee") == UNASSIGNED:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.get("assignee"):
         qs = qs.filter(assignee_id=filters["assignee"])
     party = (filters.get("party") or "").strip().upper()
     if party:

@@ -101,6 +101,18 @@ def test_list_filters_by_agency_and_party(api, world):
     assert {i["record"] for i in walk(sup, 500, party=world.person_id[1])} == {"A1", "A2"}
 
 
+def test_list_filters_by_assignee_or_unassigned(api, world):
+    from jiandu.monitoring import services
+
+    sup = api()
+    services.alert_assign(user=sup.user, alert_id=Alert.objects.get(rule="hearing_notice").pk,
+                          assignee=sup.user)
+    assert {i["record"] for i in walk(sup, 500, assignee=sup.user.username)} == {"B2"}
+    assert {i["record"] for i in walk(sup, 500, unassigned="true")} == {"A1", "A2", "A3", "B1", "S1"}
+    assert walk(sup, 500, assignee="nobody-by-this-name") == []
+    assert walk(sup, 500, assignee=sup.user.username, unassigned="true") == []
+
+
 def test_bad_filters_are_422(api, world):
     sup = api()
     error(sup.get("/alerts", status="closed"), 422, "validation_error")

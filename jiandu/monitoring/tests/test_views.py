@@ -118,7 +118,8 @@ def test_street_supervisor_sees_its_streets_alerts(staff_client, world):
 def test_list_shows_counts_by_rule_and_agency_with_filter_links(staff_client, world,
                                                                  django_assert_max_num_queries):
     client = staff_client(Role.SUPERVISOR)
-    with django_assert_max_num_queries(14):
+    # The supervisors are listed twice (the assignee filter, the bulk form): a query each.
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("monitoring:alerts"))
     assert response.status_code == 200
     assert ids(response) == {"A1", "A2", "A3", "B1", "S1", "B2"}
@@ -131,7 +132,7 @@ def test_list_shows_counts_by_rule_and_agency_with_filter_links(staff_client, wo
     assert f'href="/monitoring/alerts/?agency={world.b.code}"' in page
     assert "重大执法决定未经法制审核" in page and "待处理" in page
     # Every filter is a named field of the filter form.
-    for name in ("rule", "agency", "region", "status", "date_from", "date_to", "party"):
+    for name in ("rule", "agency", "region", "status", "assignee", "date_from", "date_to", "party"):
         assert f'name="{name}"' in page
     assert 'id="bulk-form"' in page and 'id="select-all"' in page
 
@@ -141,7 +142,7 @@ def test_list_query_count_does_not_grow_with_rows(staff_client, world, django_as
     for n in range(30):
         world.record(f"X{n}", agency=world.b, major=True, decided_on=D(2025, 7, 1))
     check()
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("monitoring:alerts"))
     assert len(response.context["page"].items) == 36
 
@@ -178,6 +179,40 @@ def test_date_filter_and_a_bad_party_number(staff_client, world):
     assert ids(client.get(url, {"date_to": (today - dt.timedelta(days=2)).isoformat()})) == set()
     response = client.get(url, {"party": "12345"})
     assert response.context["form"].errors["party"] and "18 位" in response.content.decode()
+
+
+def test_assignee_filter_mine_unassigned_and_by_supervisor(staff_client, world):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.SUPERVISOR)
+    other = staff_client(Role.SUPERVISOR)
+    services.alert_assign(user=client.user, alert_id=world.alerts["A1"].pk, assignee=client.user)
+    services.alert_assign(user=client.user, alert_id=world.alerts["B1"].pk, assignee=other.user)
+    url = reverse("monitoring:alerts")
+    assert ids(client.get(url, {"assignee": "me"})) == {"A1"}
+    assert ids(other.get(url, {"assignee": "me"})) == {"B1"}
+    assert ids(client.get(url, {"assignee": str(other.user.pk)})) == {"B1"}
+    assert ids(client.get(url, {"assignee": "none"})) == {"A2", "A3", "S1", "B2"}
+    # Combined with the other filters, and offered by name in the form.
+    assert ids(client.get(url, {"assignee": "none", "agency": world.a.code})) == {"A2", "A3"}
+    page = client.get(url).content.decode()
+    assert "我承办的" in page and "未指派" in page and f"（{other.user.username}）" in page
+    # An edited URL with someone who cannot take alerts is reported, and the list stays whole.
+    response = client.get(url, {"assignee": "999999"})
+    assert response.context["form"].errors["assignee"] and len(ids(response)) == 6
+
+
+def test_a_department_may_filter_by_assignee_but_has_no_alerts_of_its_own(staff_client, world):
+    from jiandu.monitoring import services
+
+    supervisor = staff_client(Role.SUPERVISOR)
+    services.alert_assign(user=supervisor.user, alert_id=world.alerts["A1"].pk, assignee=supervisor.user)
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    url = reverse("monitoring:alerts")
+    form = liaison.get(url).context["form"]
+    assert "me" not in dict(form.fields["assignee"].choices)
+    assert ids(liaison.get(url, {"assignee": str(supervisor.user.pk)})) == {"A1"}
+    assert ids(liaison.get(url, {"assignee": "none"})) == {"A2", "A3"}
 
 
 def test_htmx_request_gets_the_results_only(staff_client, world):
