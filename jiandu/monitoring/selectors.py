@@ -258,18 +258,24 @@ def assignee_choices() -> QuerySet:
 
 def alert_dashboard(user) -> dict:
     """What the home page's alert panel draws: counts per status, per rule and per agency (top
-    10), the current total. One aggregate query grouped by agency, rule and status (at most a few
-    thousand rows for a district: agencies x rules x statuses), summed here three ways."""
+    10), the current total, and the waiting alerts assigned to ``user`` (a supervisor's to-do).
+    One aggregate query grouped by agency, rule and status (at most a few thousand rows for a
+    district: agencies x rules x statuses), summed here four ways."""
     from collections import Counter
 
     from .choices import AlertStatus
+    from .services import HANDLING
 
     rows = (_current(scoped(Alert.objects.all(), user))
-            .values("agency_id", "agency__name", "rule", "status").annotate(n=Count("id")).order_by())
+            .values("agency_id", "agency__name", "rule", "status")
+            .annotate(n=Count("id"), mine=Count("id", filter=Q(assignee_id=user.pk))).order_by())
     statuses, rules, rules_active = Counter(), Counter(), Counter()
     agencies, agencies_active, names = Counter(), Counter(), {}
+    mine = 0
     for row in rows:
         n, active = row["n"], row["status"] in ACTIVE_STATUSES
+        if active:
+            mine += row["mine"]
         statuses[row["status"]] += n
         rules[row["rule"]] += n
         agencies[row["agency_id"]] += n
@@ -281,6 +287,8 @@ def alert_dashboard(user) -> dict:
     return {
         "total": sum(statuses.values()),
         "active": sum(statuses[s] for s in ACTIVE_STATUSES),
+        # Waiting alerts assigned to ``user``; None for those who cannot take alerts.
+        "mine": mine if HANDLING.allows(user) else None,
         "statuses": [{"status": s.value, "label": str(s.label), "n": statuses[s.value]} for s in AlertStatus],
         "rules": [{"rule": r.code, "name": r.name, "total": rules[r.code], "active": rules_active[r.code]}
                   for r in all_rules() if rules[r.code]],

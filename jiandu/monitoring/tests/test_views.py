@@ -416,6 +416,24 @@ def test_home_shows_alert_counts_newest_alerts_and_chart_data(staff_client, worl
     # The newest waiting alerts link to their pages; the dismissed one is not among them.
     assert reverse("monitoring:alert", args=[world.alerts["B1"].pk]) in body
     assert reverse("monitoring:alert", args=[world.alerts["A3"].pk]) not in body
+    # Nothing assigned yet: the supervisor's own to-do is zero, and links to the filtered list.
+    assert data["mine"] == 0 and "/monitoring/alerts/?assignee=me&amp;status=active" in body
+
+
+def test_home_counts_the_supervisors_own_waiting_alerts(staff_client, world):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.SUPERVISOR)
+    for record in ("A1", "A2", "B1"):
+        services.alert_assign(user=client.user, alert_id=world.alerts[record].pk, assignee=client.user)
+    services.alert_dismiss(user=client.user, alert_id=world.alerts["B1"].pk, reason="误报")
+    other = staff_client(Role.SUPERVISOR)
+    services.alert_assign(user=other.user, alert_id=world.alerts["S1"].pk, assignee=other.user)
+    assert _alerts_data(client.get(reverse("home")).content.decode())["mine"] == 2
+    assert _alerts_data(other.get(reverse("home")).content.decode())["mine"] == 1
+    # A department's liaison takes no alerts: no such count on their page.
+    liaison = staff_client(Role.LIAISON, world.a.code).get(reverse("home")).content.decode()
+    assert _alerts_data(liaison)["mine"] is None and 'id="stat-alerts-mine"' not in liaison
 
 
 def test_home_alerts_follow_the_users_scope(staff_client, world):
