@@ -7,3 +7,14 @@ from django.utils.translation import gettext_lazy as _
 class HashAlgorithm(models.TextChoices):
     SM3 = "sm3", _("SM3（国密）")
     SHA256 = "sha256", _("SHA-256")
+
+
+class EntryKind(models.TextChoices):
+    """What an entry is about (its ``kind``), as receipts and the page name it."""
+
+    RECORD = "record", _("执法行为")
+    IMPORT_RUN = "import_run", _("数据导入批次")
+    AGENCY = "agency", _("执法主体")
+    OFFICER = "officer", _("执法人员")
+    POWER = "power", _("权责清单事项")
+    FOUR_LIST = "four_list", _("四张清单事项")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count
 
@@ -72,3 +72,82 @@ def entry_for_receipt(user, pk: int) -> LogEntry | None:
     if entry.kind == "record" and not _record_visible(user, entry.key):
         return None
     return entry
+
+
+# Receipts brought back for checking: a few KiB each (the entry, ~25 proof hashes, a signed note).
+RECEIPT_MAX_BYTES = 256 * 1024
+
+
+@dataclass
+class ReceiptCheck:
+    """A receipt checked as its reader would (offline, with the platform's log key and its
+    witnesses' keys) and then against this platform's own log."""
+
+    report: object  # receipt.Report
+    # The platform's log of the receipt's origin holds the receipt's tree (same root at that
+    # size): True, False (rewritten or forked), or None when it could not be compared.
+    in_log: bool | None = None
+    log_size: int | None = None
+    # Entries about the same object appended after the receipt's: later versions.
+    newer: int = 0
+    latest_version: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        from .choices import EntryKind
+
+        kind = self.report.kind
+        return str(EntryKind(kind).label) if kind in EntryKind.values else kind
+
+
+def receipt_check(data: bytes) -> ReceiptCheck:
+    """Check ``data``, a receipt file's bytes: its proof and signatures offline, as `jiandu verify`
+    does with the log's public key and the configured witnesses' keys, then whether this
+    platform's log still has the tree the receipt names (the same root at its size, which also
+    shows the entry is at its index) and whether the object has newer versions since."""
+    from django.conf import settings
+
+    from .receipt import verify_receipt
+    from .services import log_verifier_key
+    from .storage import ProofError, tree_root
+
+    keys = [log_verifier_key(), *(w["key"] for w in settings.JIANDU_WITNESSES)]
+    report = verify_receipt(data, keys)
+    check = ReceiptCheck(report)
+    if not report.ok:
+        return check
+    shard = Shard.objects.filter(origin=report.origin).first()
+    if shard is None:
+        check.problems.append(f"本平台没有来源为 {report.origin} 的日志 (this platform has no log of "
+                              "that origin)")
+        return check
+    check.log_size = shard.size
+    if report.tree_size > shard.size:
+        check.in_log = False
+        check.problems.append(
+            f"收据的树大小 {report.tree_size:,} 大于本平台日志现有的 {shard.size:,} 个条目：日志被截短或回滚 "
+            f"(the receipt's tree is larger than the log: the log was truncated or rolled back)")
+        return check
+    try:
+        root = tree_root(shard, report.tree_size)
+    except ProofError as exc:
+        check.in_log = False
+        check.problems.append(str(exc))
+        return check
+    check.in_log = root.hex() == report.root_hex
+    if not check.in_log:
+        check.problems.append(
+            f"本平台日志在树大小 {report.tree_size:,} 时的根哈希与收据不同：日志已被改写或出现分叉 "
+            "(the log's root at the receipt's size differs: the log was rewritten or forked)")
+        return check
+    # The object's entries run oldest first across the yearly logs: a later version may be in
+    # a later year's log.
+    entries = entries_for(report.kind, report.key)
+    at = next((i for i, e in enumerate(entries) if e.shard.pk == shard.pk and e.index == report.index),
+              len(entries))
+    later = entries[at + 1:]
+    check.newer = len(later)
+    if later:
+        check.latest_version = later[-1].version
+    return check

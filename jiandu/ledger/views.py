@@ -1,4 +1,5 @@
-"""Staff pages of the ledger: its size, checkpoints and witnesses, a record's entries and receipts."""
+"""Staff pages of the ledger: its size, checkpoints and witnesses, a record's entries and receipts, and
+a receipt brought back for checking."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from jiandu.accounts.access import require
 from jiandu.accounts.choices import AuditAction, Role
 from jiandu.accounts.services import audit_record
 
 from . import selectors, services
+from .forms import ReceiptForm
 from .receipt import dumps
 
 LEDGER_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.LEADER)
@@ -28,6 +31,17 @@ def _qr_svg(data: bytes, url: str) -> tuple[str, bool]:
     return qr.svg_inline(omitsize=True, title=_("存证收据二维码")), is_receipt
 
 
+def _page(request, **extra):
+    return render(request, "ledger/index.html", {
+        "shards": selectors.ledger_shards(),
+        "recent": selectors.ledger_recent_checkpoints(),
+        "verify_run": selectors.ledger_last_verify_run(),
+        "log_key": services.log_verifier_key(),
+        "receipt_form": ReceiptForm(),
+        **extra,
+    })
+
+
 @require(*LEDGER_ROLES)
 def index(request):
     q = (request.GET.get("q") or "").strip()
@@ -41,13 +55,17 @@ def index(request):
             url = request.build_absolute_uri(reverse("ledger:receipt", args=[latest.pk]))
             found["qr_svg"], found["qr_is_receipt"] = _qr_svg(receipt, url)
             found["latest"] = latest
-    return render(request, "ledger/index.html", {
-        "shards": selectors.ledger_shards(),
-        "recent": selectors.ledger_recent_checkpoints(),
-        "verify_run": selectors.ledger_last_verify_run(),
-        "found": found,
-        "log_key": services.log_verifier_key(),
-    })
+    return _page(request, found=found)
+
+
+@require(*LEDGER_ROLES)
+@require_POST
+def receipt_verify(request):
+    """A receipt brought back (a file or its pasted text), checked offline with the platform's
+    keys and against the log; the page says what holds and what does not."""
+    form = ReceiptForm(request.POST, request.FILES)
+    checked = selectors.receipt_check(form.cleaned_data["receipt"]) if form.is_valid() else None
+    return _page(request, receipt_form=form, checked=checked)
 
 
 @require(*LEDGER_ROLES)
