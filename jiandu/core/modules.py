@@ -168,7 +168,8 @@ class NavEntry:
 
 def navigation(user, path: str) -> list[NavEntry]:
     """The entries ``user`` may open; the one whose address is the longest prefix of ``path``
-    is active (with its group), so a detail page lights up the list it belongs to."""
+    is active (with its group), so a detail page lights up the list it belongs to; failing that,
+    the first entry of the same app (the first segment of the path)."""
 
     def entry(module: Module) -> NavEntry:
         children = [entry(c) for c in module.children if c.allows(user)]
@@ -183,6 +184,12 @@ def navigation(user, path: str) -> list[NavEntry]:
             matches = path == "/" if home else path.startswith(leaf.url)
             if matches and len(leaf.url) > best_len:
                 best, best_len = (top, leaf), len(leaf.url)
+    if best is None:
+        # A page of an app that no entry names (the rule runs under /monitoring/): the first
+        # entry of the same app.
+        section = path.split("/")[1:2]
+        best = next(((top, leaf) for top in entries for leaf in top.children or [top]
+                     if section and section != [""] and leaf.url.split("/")[1:2] == section), None)
     if best is not None:
         best[0].active = best[1].active = True
     return entries

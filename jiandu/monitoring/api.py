@@ -14,7 +14,7 @@ from jiandu.core.modules import module_by_slug
 from jiandu.records.choices import PartyType
 
 from . import selectors, services
-from .choices import AlertAction, AlertStatus
+from .choices import AlertAction, AlertStatus, RunStatus
 from .models import Alert
 from .workflow import TransitionError
 
@@ -152,6 +152,52 @@ def alert_counts(request):
         "by_agency": [{"agency": r["agency_id"], "name": r["agency__name"], "total": r["total"],
                        "active": r["active"]} for r in selectors.alert_counts_by_agency(user)],
     }
+
+
+class RunMergeOut(Schema):
+    new: int = Field(..., description="新增的预警")
+    seen: int = Field(..., description="仍存在的预警")
+    reopened: int = Field(..., description="其中已消除后重新触发而重新打开的")
+    resolved: int = Field(..., description="不再触发、已处理过而标为已消除的")
+    deleted: int = Field(..., description="不再触发、未经处理而删除的")
+
+
+class RunOut(Schema):
+    id: int
+    as_of: date = Field(..., description="核查基准日")
+    year: int = Field(..., description="未履职核查年度")
+    status: RunStatus = Field(..., description="running 运行中（或已中断）、done 已完成、failed 失败（未改动预警）")
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int] = Field(..., description="各规则的发现数（规则代码 → 条数），仅含此次运行的规则")
+    merge: RunMergeOut | None = Field(..., description="与已有预警的合并；未完成的运行为 null")
+    error: str = Field(..., description="失败原因")
+
+
+class RunQuery(Schema):
+    after: int | None = Field(None, ge=1, le=MAX_ID, description="游标：上一页返回的 next；省略则从第一页开始")
+    limit: int = Field(20, ge=1, le=100, description="每页条数，1–100，默认 20")
+
+
+class RunPage(Schema):
+    items: list[RunOut]
+    next: str | None = next_field()
+
+
+@router.get("/alerts/runs", response={200: RunPage, **ERRORS}, summary="规则运行记录",
+            description="每次 jiandu check 的基准日、状态、各规则发现数与合并结果，从新到旧，游标分页。"
+                        "各规则的数字为全区的，仅监督机构人员和领导可读。")
+def list_runs(request, query: Query[RunQuery]):
+    from jiandu.core.pagination import keyset_page
+
+    if not services.RUNS.allows(request.auth):
+        raise ApiError(403, "规则运行记录仅供监督机构人员和领导查看 (rule runs are for supervisors and leaders)")
+    page = keyset_page(selectors.rule_runs(), key="id", descending=True,
+                       after=None if query.after is None else str(query.after), size=query.limit)
+    return {"items": [{"id": r.pk, "as_of": r.as_of, "year": r.year, "status": r.status,
+                       "started_at": r.started_at, "finished_at": r.finished_at, "counts": r.counts or {},
+                       "merge": r.merge or None, "error": r.error} for r in page.items],
+            "next": page.next_cursor}
 
 
 class RuleOut(Schema):

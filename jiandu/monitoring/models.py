@@ -36,6 +36,16 @@ class RuleRun(models.Model):
     def __str__(self):
         return f"{self.as_of:%Y-%m-%d} #{self.pk}"
 
+    @property
+    def seconds(self) -> float | None:
+        """How long the run took, once it ended."""
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+    @property
+    def found(self) -> int:
+        """The findings of every rule it ran (the alerts current after it, when it finished)."""
+        return sum((self.counts or {}).values())
+
 
 class Alert(models.Model):
     """One finding of one rule about one record (or, for unexercised powers, one power).

@@ -28,6 +28,15 @@ def latest_run() -> RuleRun | None:
     return RuleRun.objects.filter(status=RunStatus.DONE).order_by("-finished_at", "-id").first()
 
 
+def run_state() -> tuple[RuleRun | None, RuleRun | None]:
+    """(the last run that finished, the run that failed after it or None): one query unless the
+    run that ended last failed, when the alerts shown are older than someone expects."""
+    ended = RuleRun.objects.exclude(status=RunStatus.RUNNING).order_by("-finished_at", "-id").first()
+    if ended is None or ended.status == RunStatus.DONE:
+        return ended, None
+    return latest_run(), ended
+
+
 def _current(qs: QuerySet) -> QuerySet:
     """Alerts the latest run found (an alert no run finds any longer carries its last run)."""
     return qs.filter(last_seen_run__isnull=True)
@@ -336,3 +345,23 @@ def alerts_listed(user, filters: dict | None = None) -> QuerySet:
     names = Case(*(When(rule=rule.code, then=Value(rule.name)) for rule in all_rules()),
                  default="rule", output_field=CharField())
     return alerts_for(user, filters).annotate(rule_name=names)
+
+
+# ---------------------------------------------------------------- rule runs
+
+def rule_runs() -> QuerySet:
+    """Every `jiandu check`, newest first (the page cuts it by keyset)."""
+    return RuleRun.objects.order_by("-id")
+
+
+def rule_run_detail(pk: int) -> dict:
+    """One run with each rule's findings in the rules' order (a rule the run did not run has
+    None), the rules the run names that no longer exist last."""
+    run = get_object_or_404(RuleRun, pk=pk)
+    counts = run.counts or {}
+    rules = [{"rule": r.code, "name": r.name, "basis": r.basis, "n": counts.get(r.code)}
+             for r in all_rules()]
+    known = {r.code for r in all_rules()}
+    rules += [{"rule": code, "name": code, "basis": "", "n": n}
+              for code, n in sorted(counts.items()) if code not in known]
+    return {"run": run, "rules": rules, "total": sum(counts.values())}

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiandu.accounts.access import SUPERVISION, Access
-from jiandu.accounts.choices import AuditAction
+from jiandu.accounts.choices import AuditAction, Role
 from jiandu.accounts.selectors import scoped
 from jiandu.accounts.services import audit_record
 
@@ -36,6 +36,9 @@ def rule_run_execute(*, as_of: dt.date, year: int, rules: Sequence[Rule] | None 
 
 # Who handles alerts, and may be given one: active supervision staff (superusers always).
 HANDLING = Access(public=False, roles=SUPERVISION)
+# The rule runs' counts are the whole district's: for the supervision bodies and leaders, not for
+# a department, whose own counts are the alert list's.
+RUNS = Access(public=False, roles=SUPERVISION | {Role.LEADER})
 
 
 def _handler(user) -> None:

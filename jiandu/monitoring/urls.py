@@ -17,4 +17,6 @@ urlpatterns = [
     path("alerts/<int:pk>/assign/", views.alert_assign, name="assign"),
     path("alerts/<int:pk>/clue/", views.alert_to_clue, name="clue"),
     path("alerts/<int:pk>/comment/", views.alert_comment, name="comment"),
+    path("runs/", views.run_list, name="runs"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
 ]

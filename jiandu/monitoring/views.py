@@ -26,6 +26,7 @@ from .workflow import TransitionError, can
 # Who sees alerts is the navigation's monitoring entry; who handles them, the supervision bodies.
 VIEWERS = tuple(module_by_slug("monitoring").roles)
 HANDLERS = tuple(SUPERVISION)
+RUN_VIEWERS = tuple(services.RUNS.roles)
 
 
 @require(*VIEWERS)
@@ -38,7 +39,11 @@ def index(request):
 def alert_list(request):
     form = AlertFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
-    context = {"title": _("监督预警"), "can_handle": services.HANDLING.allows(request.user)}
+    context = {"title": _("监督预警"), "can_handle": services.HANDLING.allows(request.user),
+               "can_see_runs": services.RUNS.allows(request.user)}
+    context["last_run"], failed = selectors.run_state()
+    # Why the alerts are older than expected is for those who run the checks.
+    context["failed_run"] = failed if context["can_see_runs"] else None
     if context["can_handle"]:
         context["bulk_form"] = BulkForm()
     if not is_partial(request):
@@ -48,6 +53,19 @@ def alert_list(request):
     return render_list(request, template="monitoring/list.html", table_template="monitoring/_table.html",
                        form=form, queryset=selectors.alerts_listed(request.user, filters),
                        key="id", descending=True, context=context)
+
+
+@require(*RUN_VIEWERS)
+def run_list(request):
+    return render_list(request, template="monitoring/runs.html", table_template="monitoring/_runs_table.html",
+                       form=None, queryset=selectors.rule_runs(), key="id", descending=True,
+                       context={"title": _("规则运行记录")})
+
+
+@require(*RUN_VIEWERS)
+def run_detail(request, pk: int):
+    page = selectors.rule_run_detail(pk)
+    return render(request, "monitoring/run.html", {**page, "title": _("规则运行 #%(n)s") % {"n": pk}})
 
 
 @require(*VIEWERS)

@@ -164,6 +164,10 @@ def test_current_page_is_marked_in_the_navigation(staff_client, district):
     body = client.get(reverse("records:import")).content.decode()
     assert f'href="{reverse("records:import")}" class="active" aria-current="page">数据导入' in body
     assert body.count('aria-current="page"') == 1
+    # A page of an app no entry names lights up that app's entry.
+    body = client.get(reverse("monitoring:runs")).content.decode()
+    assert f'href="{reverse("monitoring:alerts")}" class="active" aria-current="page">监督预警' in body
+    assert body.count('aria-current="page"') == 1
 
 
 @pytest.mark.parametrize("role", [*STAFF_ROLES, Role.STREET_SUPERVISOR, Role.SOCIAL_SUPERVISOR])

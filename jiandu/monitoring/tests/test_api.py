@@ -12,7 +12,7 @@ from jiandu.accounts.tokens import api_token_create
 from jiandu.core.crypto import mask_id_number
 from jiandu.monitoring.models import Alert, AlertComment
 
-from .test_views import STREET, check, world_fixture  # noqa: F401  (the fixture)
+from .test_views import STREET, D, check, world_fixture  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +232,22 @@ def test_resolved_alerts_are_listed_when_asked(api, world):
     resolved = walk(sup, 500, status="resolved")
     assert [(i["record"], i["current"]) for i in resolved] == [("A1", False)]
     assert "A1" in {i["record"] for i in walk(sup, 500, current="false")}
+
+
+def test_rule_runs_newest_first_with_counts_and_merge(api, world):
+    from jiandu.monitoring.models import RuleRun
+
+    world.record("A4", agency=world.a, major=True, decided_on=D(2025, 6, 8))
+    check()
+    first, second = RuleRun.objects.order_by("id")
+    sup = api()
+    page = sup.get("/alerts/runs", limit=1).json()
+    assert [r["id"] for r in page["items"]] == [second.pk] and page["next"] == str(second.pk)
+    run = page["items"][0]
+    assert run["status"] == "done" and run["as_of"] == "2026-07-15" and run["year"] == 2025
+    assert run["counts"] == {"legal_review": 6, "hearing_notice": 1}
+    assert run["merge"] == {"new": 1, "seen": 6, "reopened": 0, "resolved": 0, "deleted": 0}
+    rest = sup.get("/alerts/runs", after=page["next"]).json()
+    assert [r["id"] for r in rest["items"]] == [first.pk] and rest["next"] is None
+    assert api(Role.LEADER).get("/alerts/runs").status_code == 200
+    error(api(Role.LIAISON, agency=world.a).get("/alerts/runs"), 403, "forbidden")

@@ -118,8 +118,9 @@ def test_street_supervisor_sees_its_streets_alerts(staff_client, world):
 def test_list_shows_counts_by_rule_and_agency_with_filter_links(staff_client, world,
                                                                  django_assert_max_num_queries):
     client = staff_client(Role.SUPERVISOR)
-    # The supervisors are listed twice (the assignee filter, the bulk form): a query each.
-    with django_assert_max_num_queries(15):
+    # The supervisors are listed twice (the assignee filter, the bulk form), a query each, and
+    # the last rule run is one more.
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("monitoring:alerts"))
     assert response.status_code == 200
     assert ids(response) == {"A1", "A2", "A3", "B1", "S1", "B2"}
@@ -142,7 +143,7 @@ def test_list_query_count_does_not_grow_with_rows(staff_client, world, django_as
     for n in range(30):
         world.record(f"X{n}", agency=world.b, major=True, decided_on=D(2025, 7, 1))
     check()
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("monitoring:alerts"))
     assert len(response.context["page"].items) == 36
 
@@ -486,3 +487,66 @@ def test_leaders_read_everything_but_do_not_handle(staff_client, world):
     assert 'id="dismiss-form"' not in client.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
     assert client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "x"}).status_code == 403
     assert client.get(reverse("monitoring:export")).status_code == 200
+
+
+# ---------------------------------------------------------------- rule runs
+
+def test_the_list_says_when_the_rules_last_ran_and_links_the_runs(staff_client, world):
+    from jiandu.monitoring.models import RuleRun
+
+    run = RuleRun.objects.get()
+    page = staff_client(Role.SUPERVISOR).get(reverse("monitoring:alerts")).content.decode()
+    assert "最近一次规则运行" in page and "核查基准日 2026-07-15" in page and "未履职核查年度 2025" in page
+    assert reverse("monitoring:runs") in page and 'id="failed-run"' not in page
+    # A department sees when, but not the district's run records.
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    page = liaison.get(reverse("monitoring:alerts")).content.decode()
+    assert "最近一次规则运行" in page and reverse("monitoring:runs") not in page
+    assert liaison.get(reverse("monitoring:runs")).status_code == 403
+    assert liaison.get(reverse("monitoring:run", args=[run.pk])).status_code == 403
+
+
+def test_runs_page_lists_each_run_with_its_counts_and_one_run_by_rule(staff_client, world):
+    from jiandu.monitoring.models import RuleRun
+
+    world.record("A4", agency=world.a, major=True, decided_on=D(2025, 6, 8))
+    check()
+    first, second = RuleRun.objects.order_by("id")
+    client = staff_client(Role.LEADER)
+    response = client.get(reverse("monitoring:runs"))
+    assert [r.pk for r in response.context["page"].items] == [second.pk, first.pk]
+    page = response.content.decode()
+    assert f'id="run-row-{second.pk}"' in page and "已完成" in page
+    assert second.found == 7 and second.merge["new"] == 1 and second.merge["seen"] == 6
+    response = client.get(reverse("monitoring:run", args=[second.pk]))
+    rules = {r["rule"]: r["n"] for r in response.context["rules"]}
+    assert rules["legal_review"] == 6 and rules["hearing_notice"] == 1
+    # Rules this run did not run are said so, not shown as zero.
+    assert rules["two_officers"] is None and "未运行" in response.content.decode()
+    assert response.context["total"] == 7
+    assert client.get(reverse("monitoring:run", args=[999_999])).status_code == 404
+
+
+def test_a_failed_run_is_shown_with_its_error_above_the_alerts_it_left_alone(staff_client, world):
+    from jiandu.monitoring.models import RuleRun
+
+    failed = RuleRun.objects.create(as_of=D(2026, 7, 16), year=2025, started_at=dt.datetime.now(dt.UTC),
+                                    finished_at=dt.datetime.now(dt.UTC), status="failed",
+                                    error="没有 2027 年的工作日历 (no calendar for 2027)")
+    client = staff_client(Role.SUPERVISOR)
+    response = client.get(reverse("monitoring:alerts"))
+    page = response.content.decode()
+    assert 'id="failed-run"' in page and reverse("monitoring:run", args=[failed.pk]) in page
+    assert len(ids(response)) == 6
+    page = client.get(reverse("monitoring:run", args=[failed.pk])).content.decode()
+    assert "失败" in page and "没有 2027 年的工作日历" in page and 'id="run-rules"' not in page
+    # A later run that finishes clears the notice.
+    check()
+    assert 'id="failed-run"' not in client.get(reverse("monitoring:alerts")).content.decode()
+
+
+def test_no_run_yet(staff_client, district):
+    page = staff_client(Role.SUPERVISOR).get(reverse("monitoring:alerts")).content.decode()
+    assert "监督规则尚未运行" in page
+    page = staff_client(Role.SUPERVISOR).get(reverse("monitoring:runs")).content.decode()
+    assert "尚未运行过监督规则" in page
