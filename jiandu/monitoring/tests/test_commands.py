@@ -54,6 +54,18 @@ def test_bad_arguments(db):
         _check("--as-of", "2026-01-01", "--year", "99")
 
 
+def test_a_year_not_over_on_the_as_of_date_is_run_with_a_warning(db):
+    _, err = _check("--as-of", "2026-07-15", "--year", "2025")
+    assert "注意" not in err
+    _, err = _check("--as-of", "2026-07-15", "--year", "2026")
+    assert "尚未结束" in err and "(warning:" in err
+    _, err = _check("--as-of", "2026-07-15", "--year", "2031")
+    assert "尚未开始" in err and "every power will be found unexercised" in err
+    # Warned, not refused: the contract allows any year.
+    assert list(RuleRun.objects.order_by("id").values_list("year", "status")) == [
+        (2025, "done"), (2026, "done"), (2031, "done")]
+
+
 def test_an_unknown_calendar_year_is_a_command_error(district):
     district.record("OLD", decided_on=D(2003, 5, 6))
     with pytest.raises(CommandError, match="2003"):

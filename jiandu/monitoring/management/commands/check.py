@@ -35,6 +35,15 @@ class Command(BaseCommand):
         year = as_of.year - 1 if year is None else year
         if not 1900 <= year <= 2100:
             raise CommandError(f"年度无效：{year} (invalid year)")
+        if year > as_of.year:
+            # The contract allows it; almost always a typing slip, and it flags every power.
+            self.stderr.write(self.style.WARNING(
+                f"注意：未履职核查年度 {year} 晚于基准日 {as_of} 所在年度，该年尚未开始，全部执法事项都会被判为未履职 "
+                f"(warning: the year {year} has not begun on {as_of}: every power will be found unexercised)"))
+        elif year == as_of.year:
+            self.stderr.write(self.style.WARNING(
+                f"注意：未履职核查年度 {year} 尚未结束（基准日 {as_of}），年内此后的执法行为尚未发生，事项可能被误判为未履职 "
+                f"(warning: the year {year} is not over on {as_of}: a power used later this year is found unexercised now)"))
 
         def progress(message: str) -> None:
             self.stderr.write(message)
