@@ -93,6 +93,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         "refused": refused,
         **page,
         "can_handle": handles,
+        "next_waiting": selectors.next_waiting(request.user, pk) if handles else None,
         "can_acknowledge": handles and can(alert.status, "acknowledge"),
         "can_dismiss": handles and can(alert.status, "dismiss"),
         "can_assign": handles and can(alert.status, "assign"),

@@ -225,6 +225,28 @@ def test_htmx_request_gets_the_results_only(staff_client, world):
 
 # ---------------------------------------------------------------- one alert
 
+def test_next_waiting_alert_follows_the_list_order_and_skips_handled_ones(staff_client, world):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.SUPERVISOR)
+    order = sorted(Alert.objects.values_list("pk", flat=True), reverse=True)  # the list: newest first
+    services.alert_dismiss(user=client.user, alert_id=order[1], reason="误报")
+
+    def after(pk):
+        return client.get(reverse("monitoring:alert", args=[pk])).context["next_waiting"]
+
+    assert after(order[0]) == order[2]  # the dismissed one is skipped
+    assert after(order[-1]) == order[0]  # past the oldest, back to the newest
+    page = client.get(reverse("monitoring:alert", args=[order[0]])).content.decode()
+    assert f'href="{reverse("monitoring:alert", args=[order[2]])}"' in page and "下一条待处理" in page
+    # None left but this one: no link. A liaison, who handles none, never gets one.
+    for pk in order[2:]:
+        services.alert_acknowledge(user=client.user, alert_id=pk)
+    assert after(order[0]) is None
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    assert liaison.get(reverse("monitoring:alert", args=[world.alerts["A1"].pk])).context["next_waiting"] is None
+
+
 def test_alert_page_shows_rule_basis_facts_record_and_party_history(staff_client, world):
     client = staff_client(Role.SUPERVISOR)
     alert = world.alerts["A1"]
