@@ -350,6 +350,19 @@ def dismiss_alert(request, body: DismissIn, alert_id: int = Path(..., ge=1, le=M
                 lambda user: services.alert_dismiss(user=user, alert_id=alert_id, reason=body.reason))
 
 
+class ReinstateIn(Schema):
+    reason: str = Field(..., max_length=2000, pattern=NOT_BLANK, description="撤销排除的理由（必填）")
+
+
+@router.post("/alerts/{int:alert_id}/reinstate", response={200: AlertDetailOut, **ACTION_ERRORS},
+             summary="撤销排除", description="已排除 → 待处理，须填写理由，排除及其理由留在处理记录中；"
+                                              "规则已不再发现该预警（数据已更正或已变化）时返回 422。"
+                                              + HANDLING)
+def reinstate_alert(request, body: ReinstateIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
+    return _act(request, alert_id,
+                lambda user: services.alert_reinstate(user=user, alert_id=alert_id, reason=body.reason))
+
+
 @router.post("/alerts/{int:alert_id}/assign", response={200: AlertDetailOut, **ACTION_ERRORS},
              summary="指派承办人", description="把预警交给一名监督机构人员，或取消指派；没有这名在职监督机构人员时返回 404。"
                                                 + HANDLING)

@@ -24,6 +24,8 @@ class AlertAction(models.TextChoices):
     ASSIGN = "assign", _("指派")
     COMMENT = "comment", _("评论")
     TO_CLUE = "to_clue", _("转为线索")
+    # A dismissal taken back (a mistake, or a reason the supervisor's superior does not accept).
+    REINSTATE = "reinstate", _("撤销排除")
     RESOLVE = "resolve", _("规则不再触发，自动消除")
     REOPEN = "reopen", _("规则再次触发，自动重新打开")
 

@@ -91,6 +91,11 @@ class DismissForm(forms.Form):
                              error_messages={"required": _("请填写排除理由")})
 
 
+class ReinstateForm(forms.Form):
+    reason = forms.CharField(label=_("撤销理由"), max_length=2000, widget=_textarea(2),
+                             error_messages={"required": _("请填写撤销排除的理由")})
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("承办人"), queryset=None, required=False,
                                       empty_label=_("（不指派）"))

@@ -116,6 +116,25 @@ def _to_clue(user, note: str, audit: str, clue_id: int | None = None) -> Step:
                           clue_id=clue_id)
 
 
+def _reinstating(user, reason: str, audit: str) -> Step:
+    _handler(user)
+    reason = _reason(reason, "撤销理由")
+
+    def step(alert: Alert) -> Alert:
+        next_status(alert.status, AlertAction.REINSTATE)  # only a dismissed one
+        # A changed record that still breaks the rule is a new alert already waiting; a corrected
+        # one needs nothing taken back. Either way the rule no longer finds this one. (Only a
+        # current alert fires, at most once per rule and record, so no other alert can be
+        # waiting for the same record while this one is current.)
+        if alert.last_seen_run_id is not None:
+            raise ValidationError("规则已不再发现此预警（数据已更正或已变化），无需撤销排除 "
+                                  "(the rule no longer finds this alert: nothing to reinstate)")
+        return _act(alert, user=user, action=AlertAction.REINSTATE, note=reason, audit=audit,
+                    dismiss_reason="")
+
+    return step
+
+
 def _single(user, alert_id: int, step: Step) -> Alert:
     with transaction.atomic():
         return step(_one(user, alert_id))
@@ -142,6 +161,12 @@ def alert_acknowledge(*, user, alert_id: int, note: str = "") -> Alert:
 
 def alert_dismiss(*, user, alert_id: int, reason: str) -> Alert:
     return _single(user, alert_id, _dismissing(user, reason, "排除预警"))
+
+
+def alert_reinstate(*, user, alert_id: int, reason: str) -> Alert:
+    """Take a dismissal back: the alert waits again (open), the reason and the dismissal stay in
+    its history. Only while the rule still finds it."""
+    return _single(user, alert_id, _reinstating(user, reason, "撤销排除预警"))
 
 
 def alert_assign(*, user, alert_id: int, assignee) -> Alert:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="acknowledge"),
     path("alerts/<int:pk>/dismiss/", views.alert_dismiss, name="dismiss"),
     path("alerts/<int:pk>/assign/", views.alert_assign, name="assign"),
+    path("alerts/<int:pk>/reinstate/", views.alert_reinstate, name="reinstate"),
     path("alerts/<int:pk>/clue/", views.alert_to_clue, name="clue"),
     path("alerts/<int:pk>/comment/", views.alert_comment, name="comment"),
     path("runs/", views.run_list, name="runs"),

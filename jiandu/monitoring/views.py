@@ -19,7 +19,15 @@ from jiandu.core.views import export_list, is_partial, render_list
 from jiandu.records.choices import PartyType
 
 from . import selectors, services
-from .forms import AlertFilterForm, AssignForm, BulkForm, CommentForm, DismissForm, NoteForm
+from .forms import (
+    AlertFilterForm,
+    AssignForm,
+    BulkForm,
+    CommentForm,
+    DismissForm,
+    NoteForm,
+    ReinstateForm,
+)
 from .models import Alert
 from .workflow import TransitionError, can
 
@@ -98,6 +106,9 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         "can_dismiss": handles and can(alert.status, "dismiss"),
         "can_assign": handles and can(alert.status, "assign"),
         "can_clue": handles and can(alert.status, "to_clue"),
+        # Only while the rule still finds it: a corrected record needs nothing taken back.
+        "can_reinstate": handles and can(alert.status, "reinstate") and alert.last_seen_run_id is None,
+        "reinstate_form": forms.get("reinstate") or ReinstateForm(prefix="reinstate"),
         "acknowledge_form": forms.get("acknowledge") or NoteForm(prefix="acknowledge"),
         "dismiss_form": forms.get("dismiss") or DismissForm(),
         "assign_form": forms.get("assign") or AssignForm(initial={"assignee": alert.assignee_id}),
@@ -143,6 +154,14 @@ def alert_dismiss(request, pk: int):
     form = DismissForm(request.POST)
     return _handle(request, pk, key="dismiss", form=form, done=_("预警已排除。"),
                    act=lambda d: services.alert_dismiss(user=request.user, alert_id=pk, reason=d["reason"]))
+
+
+@require(*HANDLERS)
+@require_POST
+def alert_reinstate(request, pk: int):
+    form = ReinstateForm(request.POST, prefix="reinstate")
+    return _handle(request, pk, key="reinstate", form=form, done=_("已撤销排除，预警重新待处理。"),
+                   act=lambda d: services.alert_reinstate(user=request.user, alert_id=pk, reason=d["reason"]))
 
 
 @require(*HANDLERS)

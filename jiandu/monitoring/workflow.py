@@ -13,6 +13,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     A.TO_CLUE: (frozenset({S.OPEN, S.ACKNOWLEDGED}), S.CLUE),
     A.ASSIGN: (frozenset({S.OPEN, S.ACKNOWLEDGED}), None),
     A.COMMENT: (frozenset(S.values), None),
+    A.REINSTATE: (frozenset({S.DISMISSED}), S.OPEN),
     # Only the engine takes these two: people never resolve or reopen by hand.
     A.RESOLVE: (frozenset({S.OPEN, S.ACKNOWLEDGED}), S.RESOLVED),
     A.REOPEN: (frozenset({S.RESOLVED}), S.OPEN),

@@ -179,6 +179,19 @@ def test_dismiss_needs_a_reason_then_stays_dismissed(api, world):
     assert conflict["details"] == [{"status": "dismissed", "action": "acknowledge"}]
 
 
+def test_reinstate_a_dismissed_alert(api, world):
+    sup = api()
+    pk = world.alerts["A1"].pk
+    error(sup.post(f"/alerts/{pk}/reinstate", {"reason": "复查"}), 409, "transition_not_allowed")
+    sup.post(f"/alerts/{pk}/dismiss", {"reason": "误报"})
+    error(sup.post(f"/alerts/{pk}/reinstate", {"reason": " "}), 422, "validation_error")
+    body = sup.post(f"/alerts/{pk}/reinstate", {"reason": "排除理由不成立"}).json()
+    assert (body["status"], body["dismiss_reason"]) == ("open", "")
+    assert [(e["action"], e["note"]) for e in body["events"]] == [("dismiss", "误报"),
+                                                                  ("reinstate", "排除理由不成立")]
+    error(api(Role.LIAISON, agency=world.a).post(f"/alerts/{pk}/reinstate", {"reason": "x"}), 403, "forbidden")
+
+
 def test_acknowledge_assign_and_to_clue(api, world):
     sup, other = api(), api()
     pk = world.alerts["B1"].pk

@@ -61,6 +61,49 @@ def test_no_way_back_from_dismissed(alerts, users):
         services.alert_to_clue(user=users["sup"], alert_id=alerts["A1"].pk)
 
 
+def test_a_dismissal_is_taken_back_with_a_reason_and_stays_in_the_history(alerts, users):
+    sup, alert = users["sup"], alerts["A1"]
+    services.alert_dismiss(user=sup, alert_id=alert.pk, reason="误报")
+    with pytest.raises(ValidationError):
+        services.alert_reinstate(user=sup, alert_id=alert.pk, reason="  ")
+    with pytest.raises(PermissionDenied):
+        services.alert_reinstate(user=users["liaison_a"], alert_id=alert.pk, reason="部门要求")
+    services.alert_reinstate(user=users["sup2"], alert_id=alert.pk, reason="排除理由不成立，法制审核确未进行")
+    alert.refresh_from_db()
+    assert alert.status == "open" and alert.dismiss_reason == ""
+    steps = list(AlertEvent.objects.filter(alert=alert).values_list("action", "to_status", "note"))
+    assert steps == [("dismiss", "dismissed", "误报"),
+                     ("reinstate", "open", "排除理由不成立，法制审核确未进行")]
+    assert AuditEvent.objects.filter(object_id=str(alert.pk), detail__startswith="撤销排除预警").exists()
+    # Only a dismissed alert is taken back.
+    with pytest.raises(TransitionError):
+        services.alert_reinstate(user=sup, alert_id=alert.pk, reason="再来一次")
+    # The next run finds it again and leaves it waiting.
+    run_rules(as_of=D(2026, 7, 15), year=2025, rules=[get_rule("legal_review")])
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+
+
+def test_no_reinstating_what_the_rule_no_longer_finds_or_what_a_newer_alert_replaced(alerts, users, district):
+    from jiandu.records.models import Record
+
+    sup = users["sup"]
+    a1, a2 = alerts["A1"], alerts["A2"]
+    services.alert_dismiss(user=sup, alert_id=a1.pk, reason="误报")
+    services.alert_dismiss(user=sup, alert_id=a2.pk, reason="误报")
+    # A1's record is corrected: the rule no longer finds it.
+    Record.objects.filter(ext_id="A1").update(legal_review_on=D(2025, 6, 1))
+    # A2's record changes but still breaks the rule: a new alert waits for it.
+    Record.objects.filter(ext_id="A2").update(decided_on=D(2025, 6, 9))
+    run_rules(as_of=D(2026, 7, 15), year=2025, rules=[get_rule("legal_review")])
+    newer = Alert.objects.get(record_id="A2", status="open")
+    with pytest.raises(ValidationError, match="不再发现"):
+        services.alert_reinstate(user=sup, alert_id=a1.pk, reason="复查")
+    with pytest.raises(ValidationError, match="不再发现"):
+        services.alert_reinstate(user=sup, alert_id=a2.pk, reason="复查")
+    assert newer.pk != a2.pk
+    assert set(Alert.objects.filter(pk__in=[a1.pk, a2.pk]).values_list("status", flat=True)) == {"dismissed"}
+
+
 def test_assign_to_a_supervisor_only(alerts, users):
     services.alert_assign(user=users["sup"], alert_id=alerts["A1"].pk, assignee=users["sup2"])
     assert Alert.objects.get(pk=alerts["A1"].pk).assignee == users["sup2"]

@@ -290,6 +290,37 @@ def test_dismissed_with_a_reason_stays_dismissed_after_the_next_check(staff_clie
     assert "已排除" in client.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
 
 
+def test_a_dismissal_is_taken_back_on_the_alert_page(staff_client, world):
+    from jiandu.records.models import Record
+
+    client = staff_client(Role.SUPERVISOR)
+    alert, other = world.alerts["A1"], world.alerts["A2"]
+    url = reverse("monitoring:alert", args=[alert.pk])
+    assert 'id="reinstate-form"' not in client.get(url).content.decode()  # open: nothing to take back
+    client.post(reverse("monitoring:dismiss", args=[alert.pk]), {"reason": "误报"})
+    page = client.get(url).content.decode()
+    assert 'id="reinstate-form"' in page and "误报" in page
+    # The reason is required, said on the form.
+    response = client.post(reverse("monitoring:reinstate", args=[alert.pk]), {"reinstate-reason": " "})
+    assert response.status_code == 200 and "请填写撤销排除的理由" in response.content.decode()
+    response = client.post(reverse("monitoring:reinstate", args=[alert.pk]),
+                           {"reinstate-reason": "理由不成立"}, follow=True)
+    page = response.content.decode()
+    assert "已撤销排除" in page and "撤销排除" in page and "理由不成立" in page
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+    # A department cannot, and one the rule no longer finds offers nothing to take back.
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    assert liaison.post(reverse("monitoring:reinstate", args=[alert.pk]),
+                        {"reinstate-reason": "x"}).status_code == 403
+    client.post(reverse("monitoring:dismiss", args=[other.pk]), {"reason": "误报"})
+    Record.objects.filter(ext_id="A2").update(legal_review_on=D(2025, 6, 1))
+    check()
+    page = client.get(reverse("monitoring:alert", args=[other.pk])).content.decode()
+    assert 'id="reinstate-form"' not in page and "不再需要处理" in page
+    response = client.post(reverse("monitoring:reinstate", args=[other.pk]), {"reinstate-reason": "复查"})
+    assert "不再发现" in response.content.decode() and Alert.objects.get(pk=other.pk).status == "dismissed"
+
+
 def test_acknowledge_then_a_refused_step_is_a_chinese_form_error(staff_client, world):
     client = staff_client(Role.SUPERVISOR)
     alert = world.alerts["A1"]

@@ -23,6 +23,7 @@ S, A = AlertStatus, AlertAction
     (S.DISMISSED, A.COMMENT, S.DISMISSED),
     (S.ACKNOWLEDGED, A.RESOLVE, S.RESOLVED),
     (S.RESOLVED, A.REOPEN, S.OPEN),
+    (S.DISMISSED, A.REINSTATE, S.OPEN),
 ])
 def test_allowed(status, action, after):
     assert next_status(status, action) == after
@@ -31,6 +32,7 @@ def test_allowed(status, action, after):
 @pytest.mark.parametrize(("status", "action"), [
     (S.ACKNOWLEDGED, A.ACKNOWLEDGE), (S.DISMISSED, A.ACKNOWLEDGE), (S.DISMISSED, A.DISMISS),
     (S.CLUE, A.DISMISS), (S.DISMISSED, A.REOPEN), (S.CLUE, A.ASSIGN), (S.DISMISSED, A.RESOLVE),
+    (S.OPEN, A.REINSTATE), (S.CLUE, A.REINSTATE), (S.RESOLVED, A.REINSTATE),
 ])
 def test_refused(status, action):
     assert not can(status, action)
