@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import fcntl
 import json
 import os
@@ -244,13 +245,18 @@ class Witness:
                 "size": checkpoint.size,
                 "root": note.b64(checkpoint.root),
                 "checkpoint": body,
+                # When it was co-signed (Unix seconds), for the notary's own record.
+                "time": int(self._clock()),
             }
             self._write_state(state)
         return note.cosign(body, self.signer, int(self._clock()))
 
     @property
     def evidence_path(self) -> Path:
-        return self.state_path.with_name(self.state_path.name + ".evidence.jsonl")
+        return evidence_path(self.state_path)
+
+    def status(self) -> str:
+        return status_text(self.state_path, name=self.name, key=self.verifier_key())
 
     def _keep_evidence(
         self, checkpoint_text: str, old_size: int, proof: Sequence[bytes], exc: WitnessError
@@ -302,3 +308,56 @@ class Witness:
                 f"一致性证明不成立，拒绝联署（可能是分叉视图）：{exc} "
                 "(consistency proof does not verify: not an extension, possible split view)"
             ) from None
+
+
+# --- what the witness has co-signed, for the notary ----------------------------------------------
+
+# China keeps one offset all year: times are shown in Beijing time without a time zone database.
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def evidence_path(state_path: str | os.PathLike) -> Path:
+    state_path = Path(state_path)
+    return state_path.with_name(state_path.name + ".evidence.jsonl")
+
+
+@dataclass(frozen=True)
+class WitnessedLog:
+    origin: str
+    size: int
+    root: bytes
+    time: int | None  # when last co-signed; None in state written before it was kept
+
+
+def read_status(state_path: str | os.PathLike) -> tuple[list[WitnessedLog], int]:
+    """Every log the witness has co-signed (its latest size and root), by origin, and how many
+    refused checkpoints it keeps as evidence of a fork. Reads the files only: no key needed."""
+    path = Path(state_path)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        state = {"logs": {}}
+    logs = [WitnessedLog(origin, e["size"], base64.b64decode(e["root"]), e.get("time"))
+            for origin, e in sorted(state.get("logs", {}).items())]
+    try:
+        with open(evidence_path(path), encoding="utf-8") as f:
+            refused = sum(1 for line in f if line.strip())
+    except FileNotFoundError:
+        refused = 0
+    return logs, refused
+
+
+def status_text(state_path: str | os.PathLike, *, name: str = "", key: str = "") -> str:
+    """The status as plain text: the witness's name and key (when given), then a line per log
+    (origin, size, root in hex, when last co-signed, Beijing time) and the refusals kept."""
+    logs, refused = read_status(state_path)
+    lines = [x for x in (name, key) if x]
+    lines.append("")
+    lines.append(f"已联署的日志 (logs co-signed): {len(logs)}")
+    for log in logs:
+        when = (dt.datetime.fromtimestamp(log.time, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+                if log.time is not None else "-")
+        lines.append(f"{log.origin}\t{log.size}\t{log.root.hex()}\t{when}")
+    lines.append(f"拒绝联署并留存为证据的检查点 (refused checkpoints kept as evidence): {refused}"
+                 + (f"，见 {evidence_path(state_path).name}" if refused else ""))
+    return "\n".join(lines) + "\n"

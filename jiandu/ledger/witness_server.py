@@ -45,7 +45,8 @@ class WitnessHandler(BaseHTTPRequestHandler):
         if self.path != "/":
             self._send(404, "未找到 (not found)\n")
             return
-        self._send(200, f"{self.witness.name}\n{self.witness.verifier_key()}\n")
+        # Its name and key first (what a log needs to trust it), then what it has co-signed.
+        self._send(200, self.witness.status())
 
     def do_POST(self) -> None:
         if self.path != "/add-checkpoint":

@@ -233,7 +233,46 @@ def test_http_end_to_end(server, witness_signer, log_signer):
     assert raw.value.headers["Content-Type"] == "text/x.tlog.size"
     assert raw.value.read() == b"8\n"
     with urllib.request.urlopen(server + "/", timeout=5) as response:
-        assert witness_signer.verifier_key() in response.read().decode()
+        page = response.read().decode().splitlines()
+    # Name and key first, then what it has co-signed: this log at 8 (the refused ones kept).
+    assert page[:2] == [witness_signer.name, witness_signer.verifier_key()]
+    line = next(x for x in page if x.startswith(ORIGIN))
+    assert line.split("\t")[:3] == [ORIGIN, "8", merkle.root(H, log.leaves[:8]).hex()]
+    # The bad proof is kept as evidence; the stale sizes and the stranger's signature are not.
+    assert page[-1] == ("拒绝联署并留存为证据的检查点 (refused checkpoints kept as evidence): 1，"
+                        "见 state.json.evidence.jsonl")
+
+
+def test_status_lists_what_was_cosigned_and_the_forks_kept(tmp_path, witness, log_signer, capsys):
+    log, fork = Log(log_signer), Log(log_signer)
+    other = Log(log_signer, origin=ORIGIN.replace("2026", "2025"))
+    witness.known_logs[other.origin] = [log_signer.verifier()]
+    log.leaves, other.leaves = leaves("s", 4), leaves("o", 2)
+    witness.add_checkpoint(0, log.checkpoint(), [])
+    witness.add_checkpoint(0, other.checkpoint(), [])
+    fork.leaves = leaves("f", 4)
+    with pytest.raises(w.Conflict):
+        witness.add_checkpoint(4, fork.checkpoint(), [])
+    logs, refused = w.read_status(witness.state_path)
+    assert [(x.origin, x.size, x.root, x.time) for x in logs] == [
+        (other.origin, 2, merkle.root(H, other.leaves), 1_800_000_000),
+        (ORIGIN, 4, merkle.root(H, log.leaves), 1_800_000_000)]
+    assert refused == 1
+    call_command("witness", "status", "--state", str(witness.state_path))
+    out = capsys.readouterr().out
+    # 1,800,000,000 s is 2027-01-15 08:00:00 UTC: 16:00 in Beijing.
+    assert f"{ORIGIN}\t4\t{merkle.root(H, log.leaves).hex()}\t2027-01-15 16:00:00" in out
+    assert "已联署的日志 (logs co-signed): 2" in out and "evidence): 1" in out
+    with pytest.raises(CommandError, match="no such state file"):
+        call_command("witness", "status", "--state", str(tmp_path / "none.json"))
+
+
+def test_status_of_state_written_before_times_were_kept(tmp_path):
+    state = tmp_path / "old.json"
+    state.write_text(json.dumps({"version": 1, "logs": {ORIGIN: {
+        "size": 3, "root": base64.b64encode(bytes(32)).decode(), "checkpoint": "x"}}}))
+    text = w.status_text(state)
+    assert f"{ORIGIN}\t3\t{'00' * 32}\t-" in text and "evidence): 0" in text
 
 
 def test_unreachable_witness():

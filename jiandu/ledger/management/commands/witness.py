@@ -1,4 +1,5 @@
-"""`jiandu witness serve|keygen|cosign`: run the notary's witness, make its key, co-sign one checkpoint."""
+"""`jiandu witness serve|keygen|cosign|status`: run the notary's witness, make its key, co-sign one
+checkpoint, list what it has co-signed."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jiandu.ledger import keys, note
-from jiandu.ledger.witness import WitnessError, parse_proof_lines
+from jiandu.ledger.witness import WitnessError, parse_proof_lines, status_text
 from jiandu.ledger.witness_server import add_serve_arguments, serve, witness_from_args
 
 
 class Command(BaseCommand):
     help = (
-        "见证服务：serve 运行 HTTP 服务，keygen 生成见证密钥，cosign 对一个检查点联署 "
-        "(witness: serve over HTTP, keygen, cosign one checkpoint)"
+        "见证服务：serve 运行 HTTP 服务，keygen 生成见证密钥，cosign 对一个检查点联署，"
+        "status 列出已联署的日志 (witness: serve over HTTP, keygen, cosign one checkpoint, status)"
     )
 
     def add_arguments(self, parser):
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         keygen = sub.add_parser("keygen", help="生成见证密钥 (make a witness key)")
         keygen.add_argument("--name", required=True, help="见证名称，如 notary.example/w1")
         keygen.add_argument("--out", required=True, help="私钥文件 (private key file, mode 0600)")
+
+        status = sub.add_parser("status", help="已联署的日志及拒绝的检查点 (what the witness has co-signed)")
+        status.add_argument("--state", required=True, help="见证状态文件 (the witness's JSON state file)")
 
         cosign = sub.add_parser("cosign", help="对一个检查点联署 (co-sign one checkpoint)")
         cosign.add_argument("checkpoint", help="签名检查点文件 (signed checkpoint note file)")
@@ -54,6 +58,11 @@ class Command(BaseCommand):
         keys.write_signer(out, signer)
         self.stdout.write(f"私钥已写入 {out} (private key written)\n")
         self.stdout.write(signer.verifier_key() + "\n")
+
+    def _status(self, options):
+        if not Path(options["state"]).exists():
+            raise CommandError(f"没有见证状态文件 {options['state']} (no such state file)")
+        self.stdout.write(status_text(options["state"]), ending="")
 
     def _cosign(self, options):
         witness = witness_from_args(_namespace(options))
