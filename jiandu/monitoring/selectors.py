@@ -348,6 +348,12 @@ def next_waiting(user, pk: int) -> int | None:
     return found if found is not None else waiting.order_by("-pk").values_list("pk", flat=True).first()
 
 
+def record_alerts(user, ext_id: str, limit: int = 50) -> list[Alert]:
+    """The alerts about one record in ``user``'s scope, newest first, those that stopped firing
+    too (for the record's page)."""
+    return list(alerts_listed(user, {"record": ext_id, "current": False})[:limit])
+
+
 def alerts_listed(user, filters: dict | None = None) -> QuerySet:
     """``alerts_for`` with each row's rule name (``rule_name``), for the list page."""
     from django.db.models import Case, CharField, Value, When

@@ -51,7 +51,26 @@ def record_detail(request, ext_id: str):
         "record": record,
         "officers": selectors.record_officers(record, request.user),
         "revisions": selectors.record_revisions(record),
+        **_record_elsewhere(request.user, record),
     })
+
+
+def _record_elsewhere(user, record) -> dict:
+    """What the monitoring and ledger apps hold about the record, for those who may open them:
+    its alerts (handled and no longer firing ones too) and its ledger entries with receipts."""
+    from jiandu.core.modules import module_by_slug
+
+    found = {}
+    if module_by_slug("monitoring").allows(user):
+        from jiandu.monitoring.selectors import record_alerts
+
+        found["alerts"] = record_alerts(user, record.ext_id)
+    if module_by_slug("ledger").allows(user):
+        from jiandu.ledger.storage import entries_for
+
+        # The record is in the user's scope already (record_or_404).
+        found["ledger_entries"] = entries_for("record", record.ext_id)
+    return found
 
 
 @require(*IMPORTERS)

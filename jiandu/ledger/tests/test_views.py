@@ -175,3 +175,20 @@ def test_every_kind_a_receipt_may_name_has_a_label():
     from jiandu.ledger.receipt import KEY_FIELDS
 
     assert set(EntryKind.values) == set(KEY_FIELDS)
+
+
+def test_a_records_page_lists_its_entries_with_receipts_for_the_ledger_roles(staff_client, load_with_history):
+    load_with_history(changed=1)
+    key = next(k for k in Record.objects.order_by("ext_id").values_list("ext_id", flat=True)
+               if len(entries_for("record", k)) == 2)
+    response = staff_client(Role.SUPERVISOR).get(reverse("records:detail", args=[key]))
+    entries = response.context["ledger_entries"]
+    assert [e.version for e in entries] == [1, 2]
+    body = response.content.decode()
+    assert 'id="record-ledger"' in body
+    assert all(reverse("ledger:receipt", args=[e.pk]) in body for e in entries)
+    assert f"{reverse('ledger:index')}?q={key}" in body
+    # A department's liaison sees the record but not the ledger.
+    agency = Record.objects.get(ext_id=key).agency_id
+    liaison = staff_client(Role.LIAISON, agency).get(reverse("records:detail", args=[key]))
+    assert liaison.status_code == 200 and 'id="record-ledger"' not in liaison.content.decode()

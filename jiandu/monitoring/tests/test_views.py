@@ -603,3 +603,24 @@ def test_no_run_yet(staff_client, district):
     assert "监督规则尚未运行" in page
     page = staff_client(Role.SUPERVISOR).get(reverse("monitoring:runs")).content.decode()
     assert "尚未运行过监督规则" in page
+
+
+# ---------------------------------------------------------------- the record's page
+
+def test_a_records_page_lists_its_alerts_for_those_who_see_alerts(staff_client, world):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.SUPERVISOR)
+    alert = world.alerts["A1"]
+    services.alert_dismiss(user=client.user, alert_id=alert.pk, reason="误报")
+    response = client.get(reverse("records:detail", args=["B2"]))
+    assert {a.rule for a in response.context["alerts"]} == {"hearing_notice"}
+    body = client.get(reverse("records:detail", args=["A1"])).content.decode()
+    assert 'id="record-alerts"' in body and reverse("monitoring:alert", args=[alert.pk]) in body
+    assert "重大执法决定未经法制审核" in body and "已排除" in body
+    # A department sees its own record's alerts; an officer, who sees no alerts, gets no card.
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    assert [a.pk for a in liaison.get(reverse("records:detail", args=["A1"])).context["alerts"]] == [alert.pk]
+    officer = staff_client(Role.OFFICER, world.a.code).get(reverse("records:detail", args=["A1"]))
+    assert officer.status_code == 200 and "alerts" not in officer.context
+    assert 'id="record-alerts"' not in officer.content.decode()
