@@ -354,6 +354,22 @@ def record_alerts(user, ext_id: str, limit: int = 50) -> list[Alert]:
     return list(alerts_listed(user, {"record": ext_id, "current": False})[:limit])
 
 
+def rule_catalog(user) -> list[dict]:
+    """Every rule by family, in the rules' order, with what it checks, its legal basis and the
+    current alerts it found in ``user``'s scope (what departments can check themselves against)."""
+    from .rules import FAMILIES
+
+    counts = {r["rule"]: r for r in alert_counts_by_rule(user)}
+    families: dict[str, dict] = {}
+    for rule in all_rules():
+        family = families.setdefault(rule.family, {"family": rule.family,
+                                                   "label": str(FAMILIES.get(rule.family, rule.family)),
+                                                   "rules": []})
+        family["rules"].append({"rule": rule, "total": counts[rule.code]["total"],
+                                "active": counts[rule.code]["active"]})
+    return list(families.values())
+
+
 def alerts_listed(user, filters: dict | None = None) -> QuerySet:
     """``alerts_for`` with each row's rule name (``rule_name``), for the list page."""
     from django.db.models import Case, CharField, Value, When

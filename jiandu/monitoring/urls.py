@@ -18,6 +18,7 @@ urlpatterns = [
     path("alerts/<int:pk>/reinstate/", views.alert_reinstate, name="reinstate"),
     path("alerts/<int:pk>/clue/", views.alert_to_clue, name="clue"),
     path("alerts/<int:pk>/comment/", views.alert_comment, name="comment"),
+    path("rules/", views.rule_list, name="rules"),
     path("runs/", views.run_list, name="runs"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
 ]

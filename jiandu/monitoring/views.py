@@ -63,6 +63,12 @@ def alert_list(request):
                        key="id", descending=True, context=context)
 
 
+@require(*VIEWERS)
+def rule_list(request):
+    return render(request, "monitoring/rules.html", {"title": _("监督规则"),
+                                                     "families": selectors.rule_catalog(request.user)})
+
+
 @require(*RUN_VIEWERS)
 def run_list(request):
     return render_list(request, template="monitoring/runs.html", table_template="monitoring/_runs_table.html",

@@ -624,3 +624,25 @@ def test_a_records_page_lists_its_alerts_for_those_who_see_alerts(staff_client, 
     officer = staff_client(Role.OFFICER, world.a.code).get(reverse("records:detail", args=["A1"]))
     assert officer.status_code == 200 and "alerts" not in officer.context
     assert 'id="record-alerts"' not in officer.content.decode()
+
+
+def test_rule_catalogue_lists_every_rule_with_its_basis_and_scoped_counts(staff_client, world):
+    from jiandu.monitoring.rules import FAMILIES, all_rules
+
+    client = staff_client(Role.SUPERVISOR)
+    response = client.get(reverse("monitoring:rules"))
+    families = response.context["families"]
+    assert {f["family"] for f in families} == set(FAMILIES)
+    listed = [r["rule"].code for f in families for r in f["rules"]]
+    assert sorted(listed) == sorted(r.code for r in all_rules()) and len(listed) == 17
+    counts = {r["rule"].code: (r["active"], r["total"]) for f in families for r in f["rules"]}
+    assert counts["legal_review"] == (5, 5) and counts["hearing_notice"] == (1, 1)
+    page = response.content.decode()
+    assert all(r.basis in page for r in all_rules())
+    assert f'{reverse("monitoring:alerts")}?rule=legal_review&amp;status=active' in page
+    assert reverse("monitoring:rules") in client.get(reverse("monitoring:alerts")).content.decode()
+    # A department sees every rule, with its own alerts counted.
+    liaison = staff_client(Role.LIAISON, world.a.code).get(reverse("monitoring:rules"))
+    counts = {r["rule"].code: r["total"] for f in liaison.context["families"] for r in f["rules"]}
+    assert counts["legal_review"] == 3 and counts["hearing_notice"] == 0
+    assert staff_client(Role.OFFICER, world.a.code).get(reverse("monitoring:rules")).status_code == 403
