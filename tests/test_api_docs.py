@@ -60,6 +60,7 @@ def test_the_read_and_import_endpoints_are_all_there(schema):
         ("get", "/api/v1/records"), ("get", "/api/v1/records/{record_id}"),
         ("get", "/api/v1/records/{record_id}/versions"), ("post", "/api/v1/imports/{kind}"),
         ("get", "/api/v1/alerts"), ("get", "/api/v1/alerts/counts"), ("get", "/api/v1/alerts/runs"),
+        ("get", "/api/v1/alerts/rules"),
         ("get", "/api/v1/alerts/{alert_id}"),
         ("post", "/api/v1/alerts/{alert_id}/acknowledge"), ("post", "/api/v1/alerts/{alert_id}/dismiss"),
         ("post", "/api/v1/alerts/{alert_id}/assign"), ("post", "/api/v1/alerts/{alert_id}/reinstate"), ("post", "/api/v1/alerts/{alert_id}/to-clue"),

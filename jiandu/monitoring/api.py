@@ -207,6 +207,23 @@ class RuleOut(Schema):
     explanation: str
 
 
+class CatalogRuleOut(RuleOut):
+    family: str = Field(..., description="规则族（模块名）")
+    family_label: str = Field(..., description="规则族（中文）")
+    total: int = Field(..., description="您数据范围内的当前预警")
+    active: int = Field(..., description="其中待处理与已确认")
+
+
+@router.get("/alerts/rules", response={200: list[CatalogRuleOut], **ERRORS}, summary="监督规则",
+            description="全部监督规则（规则表顺序）：代码、名称、法律依据、说明，及您数据范围内的当前预警数。")
+def list_rules(request):
+    user = _viewer(request)
+    return [{"code": r["rule"].code, "name": r["rule"].name, "basis": r["rule"].basis,
+             "explanation": r["rule"].explanation, "family": f["family"], "family_label": f["label"],
+             "total": r["total"], "active": r["active"]}
+            for f in selectors.rule_catalog(user) for r in f["rules"]]
+
+
 class FactOut(Schema):
     label: str
     value: str

@@ -264,3 +264,15 @@ def test_rule_runs_newest_first_with_counts_and_merge(api, world):
     assert [r["id"] for r in rest["items"]] == [first.pk] and rest["next"] is None
     assert api(Role.LEADER).get("/alerts/runs").status_code == 200
     error(api(Role.LIAISON, agency=world.a).get("/alerts/runs"), 403, "forbidden")
+
+
+def test_rules_catalogue(api, world):
+    from jiandu.monitoring.rules import all_rules
+
+    rules = api().get("/alerts/rules").json()
+    assert sorted(r["code"] for r in rules) == sorted(r.code for r in all_rules())
+    legal = next(r for r in rules if r["code"] == "legal_review")
+    assert legal["family"] == "penalties" and legal["family_label"] == "行政处罚"
+    assert (legal["total"], legal["active"]) == (5, 5) and "第五十八条" in legal["basis"]
+    scoped = {r["code"]: r["total"] for r in api(Role.LIAISON, agency=world.a).get("/alerts/rules").json()}
+    assert scoped["legal_review"] == 3
