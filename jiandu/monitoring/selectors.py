@@ -338,12 +338,13 @@ def alert_page(user, pk: int, *, party_alerts: int = 20) -> dict:
     return {**page, "facts_shown": facts_shown(alert.facts), "party_alerts": others}
 
 
-def next_waiting(user, pk: int) -> int | None:
-    """The alert to handle after ``pk``: the next older current alert still open in ``user``'s
-    scope (the list's order, newest first), else the newest open one; None when none is left."""
+def next_waiting(user, pk: int, filters: dict | None = None) -> int | None:
+    """The alert to handle after ``pk``: the next older alert still open in ``user``'s scope
+    among those ``filters`` (the list it was opened from, as ``alerts_for`` takes them) select,
+    in the list's order (newest first), else the newest such; None when none is left."""
     from .choices import AlertStatus
 
-    waiting = _current(scoped(Alert.objects.all(), user)).filter(status=AlertStatus.OPEN).exclude(pk=pk)
+    waiting = alerts_for(user, {**(filters or {}), "status": AlertStatus.OPEN}).exclude(pk=pk)
     found = waiting.filter(pk__lt=pk).order_by("-pk").values_list("pk", flat=True).first()
     return found if found is not None else waiting.order_by("-pk").values_list("pk", flat=True).first()
 
