@@ -252,9 +252,11 @@ def test_an_alert_opened_from_a_filtered_list_keeps_that_list(staff_client, worl
 
     client = staff_client(Role.SUPERVISOR)
     url = reverse("monitoring:alerts")
-    page = client.get(url, {"rule": "legal_review", "agency": world.a.code, "after": "999"}).content.decode()
-    # Rows link with the filters (not the page position) riding along.
     a1, a2, a3 = (world.alerts[k].pk for k in ("A1", "A2", "A3"))
+    # A page position (keyset: ids below it) that still shows all three.
+    page = client.get(url, {"rule": "legal_review", "agency": world.a.code, "after": str(a3 + 1)})
+    page = page.content.decode()
+    # Rows link with the filters (not the page position) riding along.
     query = f"rule=legal_review&agency={world.a.code}"
     link = f'{reverse("monitoring:alert", args=[a3])}?list={quote(query, safe="")}'
     assert link in page
