@@ -137,6 +137,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         "refused": refused,
         **page,
         "can_handle": handles,
+        "can_see_runs": services.RUNS.allows(request.user),
         "next_waiting": selectors.next_waiting(request.user, pk, filters) if handles else None,
         "list_query": list_query,
         "list_suffix": _list_suffix(list_query),

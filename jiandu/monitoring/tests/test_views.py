@@ -547,6 +547,14 @@ def test_alerts_that_stopped_firing_are_shown_when_asked(staff_client, world):
     assert ids(client.get(url, {"history": "on", "agency": world.a.code})) == {"A1", "A2", "A3"}
     page = client.get(url, {"status": "resolved"}).content.decode()
     assert "已消除" in page and 'name="history"' in page
+    # The engine's step names the run that took it, linked for those who see the runs.
+    from jiandu.monitoring.models import RuleRun
+
+    run = RuleRun.objects.order_by("-id").first()
+    alert_url = reverse("monitoring:alert", args=[world.alerts["A1"].pk])
+    assert f'href="{reverse("monitoring:run", args=[run.pk])}">规则运行 #{run.pk}' in client.get(alert_url).content.decode()
+    liaison = staff_client(Role.LIAISON, world.a.code).get(alert_url).content.decode()
+    assert f"规则运行 #{run.pk}" in liaison and reverse("monitoring:run", args=[run.pk]) not in liaison
 
 
 def test_facts_in_chinese_with_money_in_yuan_and_the_first_penalty_linked(staff_client, world):
