@@ -15,6 +15,8 @@ class ShardView:
     shard: Shard
     checkpoint: Checkpoint | None
     cosignatures: list[Cosignature]
+    # Configured witnesses that have not co-signed the latest checkpoint (down, or not yet asked).
+    unwitnessed: list[str] = field(default_factory=list)
 
 
 def latest_checkpoint(shard: Shard) -> Checkpoint | None:
@@ -30,11 +32,16 @@ def entry_latest(kind: str, key: str) -> LogEntry | None:
 
 def ledger_shards() -> list[ShardView]:
     """Every shard (one per year, a handful) with its latest checkpoint and who co-signed it."""
+    from django.conf import settings
+
+    configured = [w["name"] for w in settings.JIANDU_WITNESSES]
     views = []
     for shard in Shard.objects.order_by("-year"):
         checkpoint = latest_checkpoint(shard)
         cosigs = list(checkpoint.cosignatures.order_by("witness_name")) if checkpoint else []
-        views.append(ShardView(shard, checkpoint, cosigs))
+        signed = {c.witness_name for c in cosigs}
+        missing = [name for name in configured if name not in signed] if checkpoint else []
+        views.append(ShardView(shard, checkpoint, cosigs, missing))
     return views
 
 

@@ -32,8 +32,10 @@ def _qr_svg(data: bytes, url: str) -> tuple[str, bool]:
 
 
 def _page(request, **extra):
+    shards = selectors.ledger_shards()
     return render(request, "ledger/index.html", {
-        "shards": selectors.ledger_shards(),
+        "shards": shards,
+        "witness_lag": any(v.unwitnessed for v in shards),
         "recent": selectors.ledger_recent_checkpoints(),
         "verify_run": selectors.ledger_last_verify_run(),
         "log_key": services.log_verifier_key(),

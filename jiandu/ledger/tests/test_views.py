@@ -192,3 +192,18 @@ def test_a_records_page_lists_its_entries_with_receipts_for_the_ledger_roles(sta
     agency = Record.objects.get(ext_id=key).agency_id
     liaison = staff_client(Role.LIAISON, agency).get(reverse("records:detail", args=[key]))
     assert liaison.status_code == 200 and 'id="record-ledger"' not in liaison.content.decode()
+
+
+def test_a_configured_witness_that_has_not_cosigned_is_flagged(staff_client, witness_server, load_samples,
+                                                               ledger_settings):
+    load_samples(kinds=("agencies",))
+    client = staff_client(Role.SUPERVISOR)
+    response = client.get(reverse("ledger:index"))
+    assert [v.unwitnessed for v in response.context["shards"]] == [[]]
+    assert 'id="witness-lag"' not in response.content.decode() and "notary.test" in response.content.decode()
+    # A second notary is configured but was never reached.
+    ledger_settings.JIANDU_WITNESSES = [*ledger_settings.JIANDU_WITNESSES,
+                                        {"name": "notary2.test", "url": "http://127.0.0.1:9",
+                                         "key": ledger_settings.JIANDU_WITNESSES[0]["key"]}]
+    page = client.get(reverse("ledger:index")).content.decode()
+    assert 'id="witness-lag"' in page and "待联署：notary2.test" in page
