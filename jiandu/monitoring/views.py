@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
@@ -49,8 +47,8 @@ def index(request):
 def alert_list(request):
     form = AlertFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
+    _remember_list(request)
     context = {"title": _("监督预警"), "can_handle": services.HANDLING.allows(request.user),
-               "list_suffix": _list_suffix(_list_query(request.GET)),
                "can_see_runs": services.RUNS.allows(request.user)}
     context["last_run"], failed = selectors.run_state()
     # Why the alerts are older than expected is for those who run the checks.
@@ -94,30 +92,28 @@ def alert_export(request):
                        rows=selectors.alert_export_rows(selectors.alerts_for(request.user, filters)))
 
 
-# The list an alert was opened from rides along as ?list=<its filters>: "next" follows that list,
-# the way back returns to it, and handling the alert keeps it.
+# The list a supervisor last looked at (its filters, in the session): an alert's "next" follows
+# it and the way back returns to it. The session, not the address, carries it, so an alert's
+# address stays its own whichever list it was opened from.
+LIST_KEY = "monitoring.alert_list"
 PAGING = ("after", "before")
 
 
-def _list_query(params) -> str:
-    """The list's filters as a query string, without its page position."""
-    params = params.copy()
+def _remember_list(request) -> None:
+    params = request.GET.copy()
     for name in PAGING:
         params.pop(name, None)
-    return params.urlencode()
+    query = params.urlencode()[:2000]
+    if request.session.get(LIST_KEY, "") != query:
+        request.session[LIST_KEY] = query
 
 
-def _list_suffix(query: str) -> str:
-    return f"?{urlencode({'list': query})}" if query else ""
-
-
-def _opened_from(request) -> tuple[str, dict]:
-    """The list query the alert was opened from, and its filters (invalid ones dropped)."""
-    query = request.GET.get("list", "")[:2000]
+def _last_list(request) -> tuple[str, dict]:
+    """The query of the list last looked at, and its filters (invalid ones dropped)."""
+    query = request.session.get(LIST_KEY, "")
     if not query:
         return "", {}
-    form = AlertFilterForm(QueryDict(query), user=request.user)
-    return query, form.filters()
+    return query, AlertFilterForm(QueryDict(query), user=request.user).filters()
 
 
 def _render_alert(request, pk: int, *, forms: dict | None = None):
@@ -128,7 +124,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         audit_record(action=AuditAction.VIEW_PERSONAL, request=request, object_type="monitoring.alert",
                      object_id=str(alert.pk))
     handles = services.HANDLING.allows(request.user)
-    list_query, filters = _opened_from(request)
+    list_query, filters = _last_list(request)
     forms = forms or {}
     # A step the service refused (wrong status, a reason missing) is said at the top of the
     # handling block: the form it came from may no longer be shown in the alert's status.
@@ -140,7 +136,6 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         "can_see_runs": services.RUNS.allows(request.user),
         "next_waiting": selectors.next_waiting(request.user, pk, filters) if handles else None,
         "list_query": list_query,
-        "list_suffix": _list_suffix(list_query),
         "can_acknowledge": handles and can(alert.status, "acknowledge"),
         "can_dismiss": handles and can(alert.status, "dismiss"),
         "can_assign": handles and can(alert.status, "assign"),
@@ -175,8 +170,7 @@ def _handle(request, pk: int, *, key: str, form, act, done: str):
             form.add_error(None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         else:
             messages.success(request, done)
-            query, _filters = _opened_from(request)
-            return redirect(reverse("monitoring:alert", args=[pk]) + _list_suffix(query))
+            return redirect("monitoring:alert", pk=pk)
     return _render_alert(request, pk, forms={key: form})
 
 

@@ -35,10 +35,10 @@ test('监督员按规则筛选、排除预警，再次运行规则后仍为已�
 
     const link = page.locator('#alerts-table tbody tr td[data-label="编号"] a').first();
     const id = (await link.innerText()).trim();
-    await Promise.all([page.waitForURL((u) => u.pathname === `/monitoring/alerts/${id}/`), link.click()]);
-    // Opened from the filtered list, the alert page keeps that list for "next" and the way back.
-    const list = new URLSearchParams(new URL(page.url()).searchParams.get('list') ?? '');
-    assert.equal(list.get('rule'), rule);
+    await Promise.all([page.waitForURL(url(`/monitoring/alerts/${id}/`)), link.click()]);
+    // The alert page leads back to the filtered list it was opened from.
+    const back = new URL(await page.locator('#back-to-list').getAttribute('href'), page.url());
+    assert.equal(back.searchParams.get('rule'), rule);
     await assertSoundPage(page, `预警 ${id}`);
     assert.match(await page.locator('h1').innerText(), new RegExp(ruleName));
     assert.equal((await page.locator('#alert-status').innerText()).trim(), '待处理');
