@@ -352,8 +352,11 @@ def status_text(state_path: str | os.PathLike, *, name: str = "", key: str = "")
     (origin, size, root in hex, when last co-signed, Beijing time) and the refusals kept."""
     logs, refused = read_status(state_path)
     lines = [x for x in (name, key) if x]
-    lines.append("")
+    if lines:
+        lines.append("")
     lines.append(f"已联署的日志 (logs co-signed): {len(logs)}")
+    if logs:
+        lines.append("来源 (origin)\t大小 (size)\t根哈希 (root)\t联署时间，北京时间 (co-signed, UTC+8)")
     for log in logs:
         when = (dt.datetime.fromtimestamp(log.time, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
                 if log.time is not None else "-")

@@ -262,7 +262,7 @@ def test_status_lists_what_was_cosigned_and_the_forks_kept(tmp_path, witness, lo
     out = capsys.readouterr().out
     # 1,800,000,000 s is 2027-01-15 08:00:00 UTC: 16:00 in Beijing.
     assert f"{ORIGIN}\t4\t{merkle.root(H, log.leaves).hex()}\t2027-01-15 16:00:00" in out
-    assert "已联署的日志 (logs co-signed): 2" in out and "evidence): 1" in out
+    assert out.startswith("已联署的日志 (logs co-signed): 2\n来源 (origin)\t") and "evidence): 1" in out
     with pytest.raises(CommandError, match="no such state file"):
         call_command("witness", "status", "--state", str(tmp_path / "none.json"))
 
