@@ -459,6 +459,17 @@ def test_export_is_the_filtered_list_in_excel_and_audited(staff_client, world):
     assert "legal_review" in event.detail
 
 
+def test_export_of_my_alerts(staff_client, world):
+    from jiandu.monitoring import services
+
+    client = staff_client(Role.SUPERVISOR)
+    services.alert_assign(user=client.user, alert_id=world.alerts["B1"].pk, assignee=client.user)
+    response = client.get(reverse("monitoring:export"), {"assignee": "me"})
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+                .active.iter_rows(values_only=True))
+    assert [(r[6], r[9]) for r in rows[1:]] == [("B1", client.user.username)]
+
+
 def test_liaison_export_holds_its_agency_only(staff_client, world):
     client = staff_client(Role.LIAISON, world.b.code)
     response = client.get(reverse("monitoring:export"))
