@@ -105,15 +105,11 @@ def list_alerts(request, filters: Query[AlertFilters]):
 
     user = _viewer(request)
     f = filters.model_dump(exclude={"after", "limit", "assignee", "unassigned"}, exclude_none=True)
-    # Both filters hold at once, as every other pair does: an alert has one assignee or none,
-    # so asking for both lists nothing. An unknown username has no alerts, as an agency with
-    # none has none.
+    # Both hold at once, as every other pair does: an alert has one assignee or none, so asking
+    # for both lists nothing.
     if filters.assignee:
-        from jiandu.accounts.models import User
-
-        found = User.objects.filter(username=filters.assignee).values_list("pk", flat=True).first()
-        f["assignee"] = -1 if found is None or filters.unassigned else found
-    elif filters.unassigned:
+        f["assignee_username"] = filters.assignee
+    if filters.unassigned:
         f["assignee"] = selectors.UNASSIGNED
     # An alert the engine resolved has stopped firing by definition: asking for that status asks
     # for the history too, as on the page.

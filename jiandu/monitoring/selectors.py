@@ -46,8 +46,9 @@ def alerts_for(user, filters: dict | None = None) -> QuerySet:
     """Alerts ``user`` may see, newest first, narrowed by ``filters`` (empty values ignored):
     rule, agency (code), region (区划代码 prefix of the agency: a street), status (one or a
     list), party (a full 身份证号 or 统一社会信用代码), record (id), assignee (a user id, or
-    ``UNASSIGNED`` for the alerts nobody has taken), date_from / date_to (first found, local dates), current (default true: found by the
-    latest run; false adds alerts that stopped firing)."""
+    ``UNASSIGNED`` for the alerts nobody has taken), assignee_username, date_from / date_to
+    (first found, local dates), current (default true: found by the latest run; false adds
+    alerts that stopped firing)."""
     from jiandu.core.crypto import keyed_hash
     from jiandu.core.validators import is_id_number, is_uscc
 
@@ -70,6 +71,8 @@ def alerts_for(user, filters: dict | None = None) -> QuerySet:
         qs = qs.filter(assignee__isnull=True)
     elif filters.get("assignee"):
         qs = qs.filter(assignee_id=filters["assignee"])
+    if filters.get("assignee_username"):
+        qs = qs.filter(assignee__username=filters["assignee_username"])
     party = (filters.get("party") or "").strip().upper()
     if party:
         key = keyed_hash(party) if is_id_number(party) else party if is_uscc(party) else None

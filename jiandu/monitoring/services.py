@@ -18,7 +18,7 @@ from .choices import AlertAction
 from .engine import run_rules
 from .models import Alert, AlertComment, AlertEvent, RuleRun
 from .rules import Rule
-from .workflow import TransitionError, next_status
+from .workflow import TransitionError, can, next_status
 
 OBJECT_TYPE = "monitoring.alert"
 
@@ -116,17 +116,21 @@ def _to_clue(user, note: str, audit: str, clue_id: int | None = None) -> Step:
                           clue_id=clue_id)
 
 
+def alert_reinstatable(alert: Alert) -> bool:
+    """Whether a dismissal of ``alert`` can be taken back: only while the rule still finds it.
+    A changed record that still breaks the rule is a new alert already waiting; a corrected one
+    needs nothing taken back. (Only a current alert fires, at most once per rule and record, so
+    no other alert can be waiting for the same record while this one is current.)"""
+    return can(alert.status, AlertAction.REINSTATE) and alert.last_seen_run_id is None
+
+
 def _reinstating(user, reason: str, audit: str) -> Step:
     _handler(user)
     reason = _reason(reason, "撤销理由")
 
     def step(alert: Alert) -> Alert:
         next_status(alert.status, AlertAction.REINSTATE)  # only a dismissed one
-        # A changed record that still breaks the rule is a new alert already waiting; a corrected
-        # one needs nothing taken back. Either way the rule no longer finds this one. (Only a
-        # current alert fires, at most once per rule and record, so no other alert can be
-        # waiting for the same record while this one is current.)
-        if alert.last_seen_run_id is not None:
+        if not alert_reinstatable(alert):
             raise ValidationError("规则已不再发现此预警（数据已更正或已变化），无需撤销排除 "
                                   "(the rule no longer finds this alert: nothing to reinstate)")
         return _act(alert, user=user, action=AlertAction.REINSTATE, note=reason, audit=audit,

@@ -140,8 +140,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         "can_dismiss": handles and can(alert.status, "dismiss"),
         "can_assign": handles and can(alert.status, "assign"),
         "can_clue": handles and can(alert.status, "to_clue"),
-        # Only while the rule still finds it: a corrected record needs nothing taken back.
-        "can_reinstate": handles and can(alert.status, "reinstate") and alert.last_seen_run_id is None,
+        "can_reinstate": handles and services.alert_reinstatable(alert),
         "reinstate_form": forms.get("reinstate") or ReinstateForm(prefix="reinstate"),
         "acknowledge_form": forms.get("acknowledge") or NoteForm(prefix="acknowledge"),
         "dismiss_form": forms.get("dismiss") or DismissForm(),

@@ -66,10 +66,9 @@ def _record_elsewhere(user, record) -> dict:
 
         found["alerts"] = record_alerts(user, record.ext_id)
     if module_by_slug("ledger").allows(user):
-        from jiandu.ledger.storage import entries_for
+        from jiandu.ledger.selectors import record_entries
 
-        # The record is in the user's scope already (record_or_404).
-        found["ledger_entries"] = entries_for("record", record.ext_id)
+        found["ledger_entries"] = record_entries(user, record.ext_id)
     return found
 
 
