@@ -18,3 +18,5 @@ class EntryKind(models.TextChoices):
     OFFICER = "officer", _("执法人员")
     POWER = "power", _("权责清单事项")
     FOUR_LIST = "four_list", _("四张清单事项")
+    ALERT_EVENT = "alert_event", _("预警处理记录")
+    ALERT_COMMENT = "alert_comment", _("预警评论")

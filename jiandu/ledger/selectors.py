@@ -71,14 +71,34 @@ def record_entries(user, ext_id: str) -> list[LogEntry] | None:
 
 
 def entry_for_receipt(user, pk: int) -> LogEntry | None:
-    """The entry at position ``pk``, if ``user`` may see what it is about (a record only within
-    their scope)."""
+    """The entry at position ``pk``, if ``user`` may see what it is about (a record, or an
+    alert's step or comment, only within their scope)."""
+    from .choices import EntryKind
+
     entry = entry_at_position(pk)
     if entry is None:
         return None
-    if entry.kind == "record" and not _record_visible(user, entry.key):
+    if entry.kind == EntryKind.RECORD and not _record_visible(user, entry.key):
         return None
+    if entry.kind in (EntryKind.ALERT_EVENT, EntryKind.ALERT_COMMENT):
+        from jiandu.monitoring.selectors import alert_comment_visible, alert_event_visible
+
+        visible = alert_event_visible if entry.kind == EntryKind.ALERT_EVENT else alert_comment_visible
+        if not (entry.key.isdigit() and visible(user, int(entry.key))):
+            return None
     return entry
+
+
+def entry_positions(kind: str, keys: list[str]) -> dict[str, int]:
+    """The position of the newest entry of each object ``kind`` ``key`` among ``keys`` that has
+    one (what a receipt link names), in one query."""
+    from .models import EntryKey
+
+    found: dict[str, int] = {}
+    for key, position in (EntryKey.objects.filter(kind=kind, key__in=keys).order_by("position")
+                          .values_list("key", "position")):
+        found[key] = position
+    return found
 
 
 # Receipts brought back for checking: a few KiB each (the entry, ~25 proof hashes, a signed note).

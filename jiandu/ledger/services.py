@@ -7,6 +7,7 @@ the rows, so a row and its entry commit or roll back together.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
@@ -47,6 +48,9 @@ log = logging.getLogger(__name__)
 RECORD = "record"
 IMPORT_RUN = "import_run"
 BACKFILL = "backfill"
+# An alert's handling steps and comments, one entry each, keyed by the step's or comment's id.
+ALERT_EVENT = "alert_event"
+ALERT_COMMENT = "alert_comment"
 # Entry kinds of the contract's reference kinds (the import's kind names are plural).
 REFERENCE_KINDS = {"agencies": "agency", "officers": "officer", "powers": "power",
                    "four_lists": "four_list"}
@@ -96,6 +100,58 @@ def ledger_reference_append(*, kind: str, rows: list[tuple[dict, int]]) -> None:
         LedgerItem(entry_kind, row[key_field], reference_ledger_content(kind, row, version=version))
         for row, version in rows])
     _checkpoint_on_commit()
+
+
+def _instant(value) -> str:
+    """A stored moment as logged: UTC, ISO 8601 with its microseconds, as both databases keep it."""
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _alert_ref(row: dict) -> dict:
+    return {"alert": row["alert_id"], "rule": row["alert__rule"], "record": row["alert__record_id"],
+            "power": row["alert__power_id"], "fingerprint": row["alert__fingerprint"]}
+
+
+def alert_event_ledger_content(row: dict) -> dict:
+    """An alert's handling step as logged, from its row (``monitoring.selectors.alert_event_rows``):
+    the alert it is about, who (the user's id: a rename changes nothing logged; the engine has
+    none and names its rule run), what (action, from and to status, the note or reason) and when.
+    A step is never changed once taken, so each is version 1 of itself."""
+    return {**_alert_ref(row), "event": row["id"], "action": row["action"], "from": row["from_status"],
+            "to": row["to_status"], "note": row["note"], "user": row["user_id"], "run": row["run_id"],
+            "at": _instant(row["at"]), "version": 1}
+
+
+def alert_comment_ledger_content(row: dict) -> dict:
+    """A comment on an alert as logged, from its row (``monitoring.selectors.alert_comment_rows``)."""
+    return {**_alert_ref(row), "comment": row["id"], "text": row["text"], "user": row["author_id"],
+            "at": _instant(row["created_at"]), "version": 1}
+
+
+# Entries per append when a rule run logs the steps it took (one tree head each).
+ALERT_BATCH = 5000
+
+
+def ledger_alert_events_append(*, rows: Iterable[dict]) -> int:
+    """One entry per handling step (rows of ``monitoring.selectors.alert_event_rows``), in the
+    transaction that stored them; returns how many."""
+    return _append_rows(ALERT_EVENT, rows, alert_event_ledger_content)
+
+
+def ledger_alert_comments_append(*, rows: Iterable[dict]) -> int:
+    """One entry per comment on an alert (rows of ``monitoring.selectors.alert_comment_rows``)."""
+    return _append_rows(ALERT_COMMENT, rows, alert_comment_ledger_content)
+
+
+def _append_rows(kind: str, rows: Iterable[dict], content: Callable[[dict], dict]) -> int:
+    n = 0
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, ALERT_BATCH)):
+        ledger_append_many(items=[LedgerItem(kind, str(row["id"]), content(row)) for row in chunk])
+        n += len(chunk)
+    if n:
+        _checkpoint_on_commit()
+    return n
 
 
 def file_digests(path: str | Path) -> dict[str, str]:
@@ -346,6 +402,7 @@ class VerifyResult:
     entries: int = 0
     records: int = 0
     revisions: int = 0
+    alert_steps: int = 0
     shards: int = 0
     problems: list[Problem] = field(default_factory=list)
     problems_total: int = 0
@@ -517,21 +574,23 @@ def _logged_versions(entry_kind: str, keys_: list[str],
 
 
 def _compare(result: VerifyResult, keys_: list[str],
-             expected: dict[str, dict[int, tuple[bytes | None, str]]], entry_kind: str) -> None:
-    """Every expected version of ``keys_`` against the entries of ``entry_kind`` for them."""
+             expected: dict[str, dict[int, tuple[bytes | None, str]]], entry_kind: str,
+             name: Callable[[str], str] = str) -> None:
+    """Every expected version of ``keys_`` against the entries of ``entry_kind`` for them;
+    problems are reported under ``name(key)``."""
     logged = _logged_versions(entry_kind, keys_, expected)
     for key in keys_:
         have = logged.get(key, {})
         for version, (want, why) in sorted(expected.get(key, {}).items()):
             if want is None:
-                result.add(key, f"第 {version} 版无法还原：{why}", "cannot re-derive the row")
+                result.add(name(key), f"第 {version} 版无法还原：{why}", "cannot re-derive the row")
             elif version not in have:
-                result.add(key, f"第 {version} 版在日志中没有条目", "version has no log entry")
+                result.add(name(key), f"第 {version} 版在日志中没有条目", "version has no log entry")
             elif want not in have[version]:
-                result.add(key, f"第 {version} 版与日志记录不符，数据被改动",
+                result.add(name(key), f"第 {version} 版与日志记录不符，数据被改动",
                            "row differs from its log entry: changed outside the application")
         for version in sorted(set(have) - set(expected.get(key, {})), key=str):
-            result.add(key, f"日志中的第 {version} 版在数据库中不存在",
+            result.add(name(key), f"日志中的第 {version} 版在数据库中不存在",
                        "a logged version is missing from the database")
 
 
@@ -645,6 +704,47 @@ def _verify_references(result: VerifyResult, chunk: int) -> None:
         _compare(result, keys_, expected, REFERENCE_KINDS[kind])
 
 
+# How a problem with an alert's step or comment names it (the entry's key alone is a bare id).
+_ALERT_NAMES = {ALERT_EVENT: "预警处理记录 {}", ALERT_COMMENT: "预警评论 {}"}
+
+
+def _alert_history_pages(chunk: int) -> Iterator[tuple[str, list[str], dict]]:
+    """Every handling step and comment of the alerts a page at a time: (entry kind, the page's
+    keys, the expected content of each, version 1)."""
+    from jiandu.monitoring import selectors as monitoring
+
+    for kind, rows, content in ((ALERT_EVENT, monitoring.alert_event_rows, alert_event_ledger_content),
+                                (ALERT_COMMENT, monitoring.alert_comment_rows, alert_comment_ledger_content)):
+        last = 0
+        while page := list(rows().filter(id__gt=last)[:chunk]):
+            last = page[-1]["id"]
+            yield kind, [str(row["id"]) for row in page], {
+                str(row["id"]): {1: (canonical_json(content(row)), "")} for row in page}
+
+
+def _verify_alerts(result: VerifyResult, chunk: int) -> None:
+    """Re-derive every handling step and comment and compare with its entry; then every alert's
+    status against the steps (a status changed by SQL leaves the steps as they were)."""
+    from jiandu.monitoring.choices import AlertStatus
+    from jiandu.monitoring.models import AlertComment, AlertEvent
+    from jiandu.monitoring.selectors import alerts_unlike_history
+
+    for kind, keys_, expected in _alert_history_pages(chunk):
+        result.alert_steps += len(keys_)
+        _compare(result, keys_, expected, kind, _ALERT_NAMES[kind].format)
+    for kind, model in ((ALERT_EVENT, AlertEvent), (ALERT_COMMENT, AlertComment)):
+        _verify_keys_exist(result, kind, model, "pk", chunk, _ALERT_NAMES[kind].format)
+    labels = dict(AlertStatus.choices)
+    for pk, status, want in alerts_unlike_history():
+        if status == want:
+            result.add(f"预警 {pk}", "排除理由与其处理记录不符，数据被改动",
+                       "the dismissal reason differs from the logged step: changed outside the application")
+        else:
+            result.add(f"预警 {pk}", f"状态为“{labels.get(status, status)}”，而处理记录为“{labels.get(want, want)}”，"
+                       "数据被改动", "the alert's status differs from its logged handling steps: "
+                       "changed outside the application")
+
+
 def _unlogged(keys_: list[str], expected: dict, entry_kind: str) -> list[LedgerItem]:
     """The versions in ``expected`` of which the log has no entry at all, oldest first."""
     logged = _logged_versions(entry_kind, keys_, expected)
@@ -663,7 +763,8 @@ def ledger_backfill(*, chunk: int = 2000, user=None) -> dict[str, int]:
     counts: dict[str, int] = {}
     pages = itertools.chain(
         ((RECORD, [v["ext_id"] for v in page], expected) for page, expected, _ in _record_pages(chunk)),
-        ((REFERENCE_KINDS[kind], keys_, expected) for kind, keys_, expected in _reference_pages(chunk)))
+        ((REFERENCE_KINDS[kind], keys_, expected) for kind, keys_, expected in _reference_pages(chunk)),
+        _alert_history_pages(chunk))
     for entry_kind, keys_, expected in pages:
         items = _unlogged(keys_, expected, entry_kind)
         if items:
@@ -682,9 +783,9 @@ def ledger_backfill(*, chunk: int = 2000, user=None) -> dict[str, int]:
 
 
 def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: str,
-                       chunk: int) -> None:
+                       chunk: int, name: Callable[[str], str] = str) -> None:
     """Logged keys of ``entry_kind`` whose row is gone from the database (deleted behind the
-    application)."""
+    application); keys of rows keyed by ``pk`` are their ids in decimal."""
     last = None
     while True:
         qs = EntryKey.objects.filter(kind=entry_kind).order_by("key").values_list("key", flat=True)
@@ -694,11 +795,12 @@ def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: 
         if not page:
             return
         last = page[-1]
-        present = set(model.objects.filter(**{f"{key_field}__in": page})
-                      .values_list(key_field, flat=True))
+        wanted = [int(key) for key in page if key.isdigit()] if key_field == "pk" else page
+        present = {str(value) for value in model.objects.filter(**{f"{key_field}__in": wanted})
+                   .values_list(key_field, flat=True)}
         for key in page:
             if key not in present:
-                result.add(key, "日志中的对象在数据库中不存在（被删除）",
+                result.add(name(key), "日志中的对象在数据库中不存在（被删除）",
                            "logged object is missing from the database")
 
 
@@ -728,6 +830,9 @@ def ledger_verify(*, chunk: int = 2000,
     _verify_references(result, chunk)
     for kind, model, key_field, _, _ in _reference_kinds():
         _verify_keys_exist(result, REFERENCE_KINDS[kind], model, key_field, chunk)
+    if progress:
+        progress("预警处理记录和评论…")
+    _verify_alerts(result, chunk)
     with transaction.atomic():
         VerifyRun.objects.create(
             started_at=started, finished_at=timezone.now(), ok=result.ok, entries=result.entries,

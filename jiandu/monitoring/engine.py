@@ -11,8 +11,10 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jiandu.ledger.services import ALERT_BATCH, ledger_alert_events_append
 from jiandu.records.services import bulk_insert
 
+from . import selectors
 from .choices import ACTIVE_STATUSES, AlertAction, AlertStatus, RunStatus
 from .models import RuleRun
 from .parallel import RuleDone, run_rule, stage_in_parallel, worker_count
@@ -87,6 +89,7 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
             counts = _stage(run, rules, say, dialect, workers, staging)
             started = time.perf_counter()
             merge = _merge(run, rules, staging, counts)
+            _log_steps(run)
             say(f"合并：新增 {merge.new}，仍存在 {merge.seen}（其中重新打开 {merge.reopened}），"
                 f"已消除 {merge.resolved}，删除未处理 {merge.deleted}"
                 f"（{time.perf_counter() - started:.1f} 秒）")
@@ -99,6 +102,16 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
                                                  error=str(exc)[:4000])
         raise
     return run
+
+
+def _log_steps(run: RuleRun) -> None:
+    """The steps the merge took (alerts resolved and reopened) in the tamper-evident log, as
+    people's steps are, in the run's transaction; none on a first run or over unchanged data."""
+    rows = selectors.alert_event_rows(run_id=run.pk)
+    last = 0
+    while page := list(rows.filter(id__gt=last)[:ALERT_BATCH]):
+        ledger_alert_events_append(rows=page)
+        last = page[-1]["id"]
 
 
 def _refresh_statistics(dialect, say) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -401,3 +401,69 @@ def rule_run_detail(pk: int) -> dict:
     rules += [{"rule": code, "name": code, "basis": "", "n": n}
               for code, n in sorted(counts.items()) if code not in known]
     return {"run": run, "rules": rules, "total": sum(counts.values())}
+
+
+# ---------------------------------------------------------------- the handling as the ledger logs it
+
+# What the ledger logs of a handling step and of a comment (ledger.services builds the content):
+# the alert it is about, who, what and when, read back from the stored row so that the entry
+# and `jiandu ledger verify`'s re-derivation start from the same values.
+_ALERT_REF = ("alert_id", "alert__rule", "alert__record_id", "alert__power_id", "alert__fingerprint")
+EVENT_LEDGER_FIELDS = ("id", *_ALERT_REF, "at", "user_id", "action", "from_status", "to_status",
+                       "note", "run_id")
+COMMENT_LEDGER_FIELDS = ("id", *_ALERT_REF, "created_at", "author_id", "text")
+
+
+def alert_event_rows(*, ids=None, run_id: int | None = None) -> QuerySet:
+    """Handling steps as the ledger logs them (dicts of ``EVENT_LEDGER_FIELDS``) in id order:
+    those of ``ids``, those a rule run took, or all."""
+    from .models import AlertEvent
+
+    qs = AlertEvent.objects.all()
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    if run_id is not None:
+        qs = qs.filter(run_id=run_id)
+    return qs.order_by("id").values(*EVENT_LEDGER_FIELDS)
+
+
+def alert_comment_rows(*, ids=None) -> QuerySet:
+    """Comments as the ledger logs them (dicts of ``COMMENT_LEDGER_FIELDS``) in id order."""
+    from .models import AlertComment
+
+    qs = AlertComment.objects.all()
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.order_by("id").values(*COMMENT_LEDGER_FIELDS)
+
+
+def alerts_unlike_history() -> Iterator[tuple[int, str, str]]:
+    """Alerts whose status or dismissal reason is not what their last handling step left them
+    with, as (id, status, the status the history gives): a status changed without a step, which
+    only a write behind the application makes. Without a step an alert is open (as the engine
+    creates it); a dismissed one keeps the reason of the step that dismissed it, any other has
+    none. One pass, the last step of each alert found through the steps' alert index."""
+    from django.db.models import OuterRef, Subquery
+
+    from .choices import AlertStatus
+    from .models import AlertEvent
+
+    last = AlertEvent.objects.filter(alert=OuterRef("pk")).order_by("-id")
+    qs = (Alert.objects.annotate(last_to=Subquery(last.values("to_status")[:1]),
+                                 last_note=Subquery(last.values("note")[:1]))
+          .filter((Q(last_to__isnull=True) & ~Q(status=AlertStatus.OPEN))
+                  | (Q(last_to__isnull=False) & ~Q(status=F("last_to")))
+                  | (Q(status=AlertStatus.DISMISSED) & ~Q(dismiss_reason=F("last_note")))
+                  | (~Q(status=AlertStatus.DISMISSED) & ~Q(dismiss_reason="")))
+          .order_by("id").values_list("id", "status", "last_to"))
+    for pk, status, last_to in qs.iterator(chunk_size=2000):
+        yield pk, status, last_to or AlertStatus.OPEN
+
+
+def alert_event_visible(user, event_id: int) -> bool:
+    """Whether ``user`` sees the alert of handling step ``event_id``."""
+    return scoped(Alert.objects.all(), user).filter(events__pk=event_id).exists()
+
+
+def alert_comment_visible(user, comment_id: int) -> bool:
+    return scoped(Alert.objects.all(), user).filter(comments__pk=comment_id).exists()

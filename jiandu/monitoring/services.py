@@ -13,7 +13,9 @@ from jiandu.accounts.access import SUPERVISION, Access
 from jiandu.accounts.choices import AuditAction, Role
 from jiandu.accounts.selectors import scoped
 from jiandu.accounts.services import audit_record
+from jiandu.ledger.services import ledger_alert_comments_append, ledger_alert_events_append
 
+from . import selectors
 from .choices import AlertAction
 from .engine import run_rules
 from .models import Alert, AlertComment, AlertEvent, RuleRun
@@ -59,8 +61,9 @@ def _one(user, alert_id: int) -> Alert:
     return found[0]
 
 
-def _act(alert: Alert, *, user, action: str, note: str = "", audit: str, **changes) -> Alert:
-    """Move ``alert`` by ``action``, record the step in its history and the audit log."""
+def _act(alert: Alert, *, user, action: str, note: str = "", audit: str, **changes) -> AlertEvent:
+    """Move ``alert`` by ``action``, record the step in its history and the audit log; the
+    caller logs the step in the ledger (``_logged``), a batch of them at once in bulk."""
     before = alert.status
     alert.status = next_status(before, action)
     now = timezone.now()
@@ -68,11 +71,18 @@ def _act(alert: Alert, *, user, action: str, note: str = "", audit: str, **chang
         setattr(alert, name, value)
     alert.updated_at = now
     alert.save(update_fields=["status", "updated_at", *changes])
-    AlertEvent.objects.create(alert=alert, at=now, user=user, action=action, from_status=before,
-                              to_status=alert.status, note=note)
+    event = AlertEvent.objects.create(alert=alert, at=now, user=user, action=action, from_status=before,
+                                      to_status=alert.status, note=note)
     audit_record(action=AuditAction.CHANGE, user=user, object_type=OBJECT_TYPE, object_id=str(alert.pk),
                  detail=f"{audit}：{alert.rule} {alert.record_id or alert.power_id}" + (f"；{note}" if note else ""))
-    return alert
+    return event
+
+
+def _logged(events: list[AlertEvent]) -> None:
+    """The steps in the tamper-evident log, in the transaction that took them (DESIGN.md rule 2),
+    as read back from their rows."""
+    if events:
+        ledger_alert_events_append(rows=selectors.alert_event_rows(ids=[e.pk for e in events]))
 
 
 def _reason(text: str, what: str) -> str:
@@ -84,7 +94,7 @@ def _reason(text: str, what: str) -> str:
 
 # Each step once, for one alert and for many: the user and the input are checked before any
 # alert is touched; the result moves one locked alert. ``audit`` names the step in the audit log.
-Step = Callable[[Alert], Alert]
+Step = Callable[[Alert], AlertEvent]
 
 
 def _acknowledging(user, note: str, audit: str) -> Step:
@@ -128,7 +138,7 @@ def _reinstating(user, reason: str, audit: str) -> Step:
     _handler(user)
     reason = _reason(reason, "撤销理由")
 
-    def step(alert: Alert) -> Alert:
+    def step(alert: Alert) -> AlertEvent:
         next_status(alert.status, AlertAction.REINSTATE)  # only a dismissed one
         if not alert_reinstatable(alert):
             raise ValidationError("规则已不再发现此预警（数据已更正或已变化），无需撤销排除 "
@@ -141,22 +151,24 @@ def _reinstating(user, reason: str, audit: str) -> Step:
 
 def _single(user, alert_id: int, step: Step) -> Alert:
     with transaction.atomic():
-        return step(_one(user, alert_id))
+        alert = _one(user, alert_id)
+        _logged([step(alert)])
+    return alert
 
 
 def _bulk(user, alert_ids: Iterable[int], step: Step) -> tuple[int, int]:
     """Apply ``step`` to every alert it allows, in one transaction; returns (done, skipped).
     Alerts outside the user's scope or in a status the action does not start from are skipped."""
     ids = list(dict.fromkeys(int(i) for i in alert_ids))
-    done = 0
+    events = []
     with transaction.atomic():
         for alert in _locked(user, ids):
             try:
-                step(alert)
+                events.append(step(alert))
             except TransitionError:
                 continue
-            done += 1
-    return done, len(ids) - done
+        _logged(events)
+    return len(events), len(ids) - len(events)
 
 
 def alert_acknowledge(*, user, alert_id: int, note: str = "") -> Alert:
@@ -192,6 +204,7 @@ def alert_comment(*, user, alert_id: int, text: str) -> AlertComment:
         alert = _one(user, alert_id)
         next_status(alert.status, AlertAction.COMMENT)
         comment = AlertComment.objects.create(alert=alert, author=user, text=text)
+        ledger_alert_comments_append(rows=selectors.alert_comment_rows(ids=[comment.pk]))
         Alert.objects.filter(pk=alert.pk).update(updated_at=timezone.now())
         audit_record(action=AuditAction.CREATE, user=user, object_type="monitoring.alertcomment",
                      object_id=str(comment.pk), detail=f"评论预警 {alert.pk}：{text[:200]}")

@@ -116,6 +116,23 @@ def _last_list(request) -> tuple[str, dict]:
     return query, AlertFilterForm(QueryDict(query), user=request.user).filters()
 
 
+def _receipts(user, page: dict) -> bool:
+    """For the ledger's users, each step and comment of the alert gets ``receipt_pk``, the
+    position of its ledger entry (what the receipt download takes); False for everyone else."""
+    from jiandu.core.modules import module_by_slug
+
+    if not module_by_slug("ledger").allows(user):
+        return False
+    from jiandu.ledger.choices import EntryKind
+    from jiandu.ledger.selectors import entry_positions
+
+    for kind, rows in ((EntryKind.ALERT_EVENT, page["events"]), (EntryKind.ALERT_COMMENT, page["comments"])):
+        found = entry_positions(kind, [str(row.pk) for row in rows]) if rows else {}
+        for row in rows:
+            row.receipt_pk = found.get(str(row.pk))
+    return True
+
+
 def _render_alert(request, pk: int, *, forms: dict | None = None):
     page = selectors.alert_page(request.user, pk)
     alert, record = page["alert"], page["record"]
@@ -134,6 +151,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         **page,
         "can_handle": handles,
         "can_see_runs": services.RUNS.allows(request.user),
+        "receipts": _receipts(request.user, page),
         "next_waiting": selectors.next_waiting(request.user, pk, filters) if handles else None,
         "list_query": list_query,
         "can_acknowledge": handles and can(alert.status, "acknowledge"),

@@ -42,8 +42,9 @@ class Command(BaseCommand):
         for problem in result.problems:
             self.stdout.write(f"篡改或缺失 (tampered or missing) {problem}")
         summary = (f"{result.shards} 个日志分片，{result.entries} 个条目，{result.records} 条执法行为，"
-                   f"{result.revisions} 个历史版本 ({result.shards} shards, {result.entries} entries, "
-                   f"{result.records} records, {result.revisions} revisions)")
+                   f"{result.revisions} 个历史版本，{result.alert_steps} 条预警处理记录和评论 "
+                   f"({result.shards} shards, {result.entries} entries, {result.records} records, "
+                   f"{result.revisions} revisions, {result.alert_steps} alert steps and comments)")
         if not result.ok:
             self.stdout.write(summary)
             raise CommandError(f"验证未通过：发现 {result.problems_total} 处问题 "
