@@ -39,7 +39,7 @@ def home(request):
         from jiandu.monitoring.selectors import alert_dashboard, alerts_latest
 
         context["alerts"] = alert_dashboard(request.user)
-        context["latest_alerts"] = alerts_latest(request.user, 10)
+        context["latest_alerts"] = alerts_latest(request.user, 10, context["alerts"]["newest"])
     return render(request, "core/home.html", context)
 
 

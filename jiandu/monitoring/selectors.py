@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -108,9 +108,23 @@ def alert_counts_by_agency(user) -> list[dict]:
     )
 
 
-def alerts_latest(user, limit: int = 10) -> list[Alert]:
-    """The newest current alerts still waiting for a supervisor (for the home dashboard)."""
-    return list(alerts_for(user, {"status": list(ACTIVE_STATUSES)})[:limit])
+def alerts_latest(user, limit: int = 10, newest: dict[str, int] | None = None) -> list[Alert]:
+    """The alerts still waiting for a supervisor that are the newest of their rule, newest first,
+    for the home page: a run numbers its new alerts rule by rule, so the newest ten alone would
+    all be one rule's. ``newest`` ({rule: its newest waiting alert's id}) is what
+    ``alert_dashboard`` found already; without it, one grouped query finds it. Each alert has
+    ``rule_name`` and ``facts_text``, its detail after the rule's explanation (which the name
+    says already)."""
+    if newest is None:
+        newest = dict(_current(scoped(Alert.objects.all(), user)).filter(status__in=ACTIVE_STATUSES)
+                      .values("rule").annotate(newest=Max("id")).order_by().values_list("rule", "newest"))
+    ids = sorted(newest.values(), reverse=True)[:limit]
+    picked = list(alerts_listed(user, {"status": list(ACTIVE_STATUSES)}).defer("facts").filter(pk__in=ids))
+    for alert in picked:
+        rule = REGISTRY.get(alert.rule)
+        prefix = f"{rule.explanation}：" if rule else ""
+        alert.facts_text = alert.detail.removeprefix(prefix) if prefix else alert.detail
+    return picked
 
 
 def alert_for(user, pk: int) -> Alert:
@@ -280,14 +294,17 @@ def alert_dashboard(user) -> dict:
 
     rows = (_current(scoped(Alert.objects.all(), user))
             .values("agency_id", "agency__name", "rule", "status")
-            .annotate(n=Count("id"), mine=Count("id", filter=Q(assignee_id=user.pk))).order_by())
+            .annotate(n=Count("id"), mine=Count("id", filter=Q(assignee_id=user.pk)), newest=Max("id"))
+            .order_by())
     statuses, rules, rules_active = Counter(), Counter(), Counter()
     agencies, agencies_active, names = Counter(), Counter(), {}
     mine = 0
+    newest: dict[str, int] = {}
     for row in rows:
         n, active = row["n"], row["status"] in ACTIVE_STATUSES
         if active:
             mine += row["mine"]
+            newest[row["rule"]] = max(newest.get(row["rule"], 0), row["newest"])
         statuses[row["status"]] += n
         rules[row["rule"]] += n
         agencies[row["agency_id"]] += n
@@ -301,6 +318,8 @@ def alert_dashboard(user) -> dict:
         "active": sum(statuses[s] for s in ACTIVE_STATUSES),
         # Waiting alerts assigned to ``user``; None for those who cannot take alerts.
         "mine": mine if HANDLING.allows(user) else None,
+        # Each rule's newest waiting alert (its id), for ``alerts_latest``.
+        "newest": newest,
         "statuses": [{"status": s.value, "label": str(s.label), "n": statuses[s.value]} for s in AlertStatus],
         "rules": [{"rule": r.code, "name": r.name, "total": rules[r.code], "active": rules_active[r.code]}
                   for r in all_rules() if rules[r.code]],

@@ -504,8 +504,13 @@ def test_home_shows_alert_counts_newest_alerts_and_chart_data(staff_client, worl
         "legal_review": (5, 4), "hearing_notice": (1, 1)}
     assert data["agencies"][0] == {"agency": world.a.code, "name": world.a.name, "total": 3, "active": 2}
     assert 'id="chart-alert-rule"' in body and "monitoring/dashboard.js" in body
-    # The newest waiting alerts link to their pages; the dismissed one is not among them.
-    assert reverse("monitoring:alert", args=[world.alerts["B1"].pk]) in body
+    # Each rule's newest waiting alert links to its page, under the rule's name; older ones and
+    # the dismissed one are not listed.
+    hearing = Alert.objects.get(rule="hearing_notice")
+    listed = body.split('id="latest-alerts"')[1].split("</ul>")[0]
+    assert reverse("monitoring:alert", args=[world.alerts["S1"].pk]) in listed
+    assert reverse("monitoring:alert", args=[hearing.pk]) in listed
+    assert listed.count("<li>") == 2 and "未告知听证权利" in listed
     assert reverse("monitoring:alert", args=[world.alerts["A3"].pk]) not in body
     # Nothing assigned yet: the supervisor's own to-do is zero, and links to the filtered list.
     assert data["mine"] == 0 and "/monitoring/alerts/?assignee=me&amp;status=active" in body
