@@ -70,6 +70,58 @@ def record_entries(user, ext_id: str) -> list[LogEntry] | None:
     return entries_for("record", ext_id)
 
 
+# What the ledger page looks up, by what the user knows of it: (value, label, the key's name).
+SEARCH_KINDS = (
+    ("record", "执法行为", "执法行为编号"),
+    ("alert", "监督预警", "预警编号"),
+    ("officer", "执法人员", "执法证号"),
+    ("agency", "执法主体", "统一社会信用代码"),
+    ("power", "权责清单事项", "事项编码"),
+    ("four_list", "四张清单事项", "清单事项编码"),
+    ("import_run", "数据导入批次", "导入批次号"),
+)
+
+
+def object_entries(user, kind: str, key: str) -> list[LogEntry] | None:
+    """The ledger entries of one object ``user`` may see, oldest first: a record's versions
+    (within the user's scope), an alert's steps and comments (an alert in scope), a reference
+    row's versions or an import run. None when there is no such object for the user, so that
+    the page tells nothing about what lies outside the scope."""
+    if kind == "record":
+        return record_entries(user, key)
+    if kind == "alert":
+        return alert_entries(user, key)
+    if kind not in {value for value, _, _ in SEARCH_KINDS}:
+        return None
+    # Every stored reference row and import run has entries (`ledger backfill` logs the older
+    # ones): none means no such object.
+    return entries_for(kind, key) or None
+
+
+def alert_entries(user, alert_id: str) -> list[LogEntry] | None:
+    """The entries of an alert's steps and comments, in the order they were logged; None when
+    the alert does not exist or is outside ``user``'s scope."""
+    from jiandu.accounts.selectors import scoped
+    from jiandu.monitoring.models import Alert
+
+    from .choices import EntryKind
+    from .models import EntryKey
+    from .storage import positions_entries
+
+    if not alert_id.isdigit():
+        return None
+    alert = scoped(Alert.objects.all(), user).filter(pk=int(alert_id)).first()
+    if alert is None:
+        return None
+    events = [str(pk) for pk in alert.events.values_list("pk", flat=True)]
+    comments = [str(pk) for pk in alert.comments.values_list("pk", flat=True)]
+    positions = sorted(
+        EntryKey.objects.filter(kind=EntryKind.ALERT_EVENT, key__in=events).values_list("position", flat=True)
+        .union(EntryKey.objects.filter(kind=EntryKind.ALERT_COMMENT, key__in=comments)
+               .values_list("position", flat=True)))
+    return positions_entries(positions)
+
+
 def entry_for_receipt(user, pk: int) -> LogEntry | None:
     """The entry at position ``pk``, if ``user`` may see what it is about (a record, or an
     alert's step or comment, only within their scope)."""

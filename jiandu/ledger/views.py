@@ -34,6 +34,7 @@ def _qr_svg(data: bytes, url: str) -> tuple[str, bool]:
 def _page(request, **extra):
     shards = selectors.ledger_shards()
     return render(request, "ledger/index.html", {
+        "search_kinds": selectors.SEARCH_KINDS,
         "shards": shards,
         "witness_lag": any(v.unwitnessed for v in shards),
         "recent": selectors.ledger_recent_checkpoints(),
@@ -47,10 +48,13 @@ def _page(request, **extra):
 @require(*LEDGER_ROLES)
 def index(request):
     q = (request.GET.get("q") or "").strip()
+    kinds = {value: (label, key_name) for value, label, key_name in selectors.SEARCH_KINDS}
+    kind = request.GET.get("kind") if request.GET.get("kind") in kinds else "record"
     found = None
     if q:
-        entries = selectors.record_entries(request.user, q)
-        found = {"q": q, "entries": entries}
+        entries = selectors.object_entries(request.user, kind, q)
+        found = {"q": q, "kind": kind, "kind_label": kinds[kind][0], "entries": entries,
+                 "several_objects": kind == "alert"}
         if entries:
             latest = entries[-1]
             receipt = dumps(services.receipt_build(entry=latest))

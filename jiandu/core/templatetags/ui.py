@@ -60,6 +60,33 @@ def id_number(officer) -> str:
 
 
 @register.filter
+def entry_kind_label(kind: str) -> str:
+    """A ledger entry's kind in Chinese (``record`` → 执法行为)."""
+    from jiandu.ledger.choices import EntryKind
+
+    return str(EntryKind(kind).label) if kind in EntryKind.values else kind
+
+
+@register.filter
+def entry_what(entry) -> str:
+    """What a ledger entry is, in Chinese: its kind and key, and an alert step's action
+    (预警处理记录 12 · 排除)."""
+    import json
+
+    from jiandu.monitoring.choices import AlertAction
+
+    text = f"{entry_kind_label(entry.kind)} {entry.key}"
+    if entry.kind == "alert_event":
+        try:
+            action = json.loads(entry.content).get("action")
+        except (ValueError, AttributeError):
+            return text
+        if action in AlertAction.values:
+            text += f" · {AlertAction(action).label}"
+    return text
+
+
+@register.filter
 def kind_label(kind: str) -> str:
     from jiandu.records.selectors import interchange_kind_label
 

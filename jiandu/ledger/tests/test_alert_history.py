@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -158,3 +159,22 @@ def test_receipts_of_steps_from_the_alert_page(handled, staff_client):
     liaison = staff_client("liaison", agency=alert.agency_id)
     assert "下载收据" not in liaison.get(reverse("monitoring:alert", args=[alert.pk])).content.decode()
     assert liaison.get(reverse("ledger:receipt", args=[links[1]])).status_code == 403
+
+
+def test_an_alerts_steps_and_comments_are_found_on_the_ledger_page(handled, staff_client):
+    client = staff_client("leader")
+    alert = handled["dismissed"]
+    page = client.get(reverse("ledger:index"), {"kind": "alert", "q": str(alert.pk)})
+    entries = page.context["found"]["entries"]
+    assert [e.kind for e in entries] == [ALERT_EVENT, ALERT_EVENT]
+    assert [json.loads(e.content)["action"] for e in entries] == ["acknowledge", "dismiss"]
+    html = page.content.decode()
+    assert "预警处理记录" in html and "· 排除" in html and len(re.findall(r'href="/ledger/receipt/\d+/"', html)) == 2 and "<svg" in html
+    commented = client.get(reverse("ledger:index"), {"kind": "alert", "q": str(handled["commented"].pk)})
+    assert [e.kind for e in commented.context["found"]["entries"]] == [ALERT_COMMENT]
+    untouched = Alert.objects.filter(events__isnull=True, comments__isnull=True).first()
+    page = client.get(reverse("ledger:index"), {"kind": "alert", "q": str(untouched.pk)})
+    assert page.context["found"]["entries"] == [] and "尚无处理记录或评论" in page.content.decode()
+    for missing in ("999999", "abc"):
+        page = client.get(reverse("ledger:index"), {"kind": "alert", "q": missing})
+        assert page.context["found"]["entries"] is None

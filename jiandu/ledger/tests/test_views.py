@@ -49,8 +49,28 @@ def test_unknown_record_and_other_entries(staff_client, load_samples):
     load_samples(kinds=("agencies",))
     client = staff_client(Role.SUPERVISOR)
     page = client.get(reverse("ledger:index"), {"q": "NO-SUCH-ID"}).content.decode()
-    assert "没有找到这条执法行为" in page
+    assert "没有找到这个执法行为" in page
     assert client.get(reverse("ledger:receipt", args=[999_999])).status_code == 404
+
+
+def test_search_by_officer_agency_and_import_run(staff_client, load_samples):
+    """Reference rows and import runs are logged too, and found by what people know of them."""
+    from jiandu.org.models import Officer
+    from jiandu.records.models import ImportRun
+
+    load_samples()
+    client = staff_client(Role.LEADER)
+    certificate = Officer.objects.values_list("certificate", flat=True).first()
+    page = client.get(reverse("ledger:index"), {"kind": "officer", "q": certificate}).content.decode()
+    assert f"执法人员 {certificate} 的存证" in page and "下载收据" in page and "<svg" in page
+    run = ImportRun.objects.order_by("pk").first()
+    page = client.get(reverse("ledger:index"), {"kind": "import_run", "q": str(run.pk)}).content.decode()
+    assert "下载收据" in page
+    page = client.get(reverse("ledger:index"), {"kind": "officer", "q": "NO-SUCH"}).content.decode()
+    assert "没有找到这个执法人员" in page
+    # An unknown kind is searched as a record.
+    page = client.get(reverse("ledger:index"), {"kind": "bogus", "q": certificate}).content.decode()
+    assert "没有找到这个执法行为" in page
 
 
 @pytest.mark.parametrize("role", [Role.LIAISON, Role.OFFICER])
