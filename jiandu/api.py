@@ -24,6 +24,7 @@ from jiandu.accounts.api import bearer, session
 from jiandu.accounts.api import router as accounts_router
 from jiandu.accounts.middleware import GATE_ALWAYS, gate_exempt
 from jiandu.core.api import ApiError, error_body
+from jiandu.ledger.api import router as ledger_router
 from jiandu.monitoring.api import router as monitoring_router
 from jiandu.org.api import router as org_router
 from jiandu.powers.api import router as powers_router
@@ -191,6 +192,7 @@ api = JianduAPI(
         {"name": "执法主体与执法人员", "description": "执法主体、监督机构和执法人员"},
         {"name": "权责清单", "description": "权责清单、裁量基准和四张清单"},
         {"name": "监督预警", "description": "监督规则发现的预警：查询、统计、确认、排除、指派、转线索和评论"},
+        {"name": "全过程记录存证", "description": "存证日志的签名检查点和任一对象的存证收据（可离线核验）"},
         {"name": "账户与令牌", "description": "当前用户和个人 API 令牌"},
         {"name": "系统", "description": "运行状态"},
     ]},
@@ -251,3 +253,4 @@ api.add_router("", org_router)
 api.add_router("", powers_router)
 api.add_router("", records_router)
 api.add_router("", monitoring_router)
+api.add_router("", ledger_router)

@@ -67,6 +67,7 @@ def test_the_read_and_import_endpoints_are_all_there(schema):
         ("post", "/api/v1/alerts/{alert_id}/comments"), ("post", "/api/v1/alerts/bulk/acknowledge"),
         ("post", "/api/v1/alerts/bulk/dismiss"), ("post", "/api/v1/alerts/bulk/assign"),
         ("post", "/api/v1/alerts/bulk/to-clue"),
+        ("get", "/api/v1/ledger/logs"), ("get", "/api/v1/ledger/receipt"),
     }
 
 

@@ -227,6 +227,7 @@ class FactOut(Schema):
 
 
 class EventOut(Schema):
+    id: int = Field(..., description="处理记录编号：其存证收据为 GET /api/v1/ledger/receipt?kind=alert_event&key=编号")
     at: datetime
     action: AlertAction
     action_label: str
@@ -237,7 +238,7 @@ class EventOut(Schema):
 
 
 class CommentOut(Schema):
-    id: int
+    id: int = Field(..., description="评论编号：其存证收据为 GET /api/v1/ledger/receipt?kind=alert_comment&key=编号")
     author: str
     text: str
     created_at: datetime
@@ -279,7 +280,7 @@ def _detail(request, user, pk: int) -> dict:
                                                 "explanation": rule.explanation},
         "facts_shown": page["facts_shown"],
         "party": page["party"], "party_name": record.party_name if record else None,
-        "events": [{"at": e.at, "action": e.action, "action_label": str(e.get_action_display()),
+        "events": [{"id": e.pk, "at": e.at, "action": e.action, "action_label": str(e.get_action_display()),
                     "from_status": e.from_status, "to_status": e.to_status,
                     "user": e.user.username if e.user else None, "note": e.note} for e in page["events"]],
         "comments": [{"id": c.pk, "author": c.author.username, "text": c.text, "created_at": c.created_at}

@@ -89,3 +89,25 @@ def load_with_history(load_samples, samples, tmp_path):
         load_samples(kinds=("records",), records=path)
 
     return load
+
+
+@pytest.fixture
+def handled(load_samples):
+    """The samples imported and checked; one alert acknowledged then dismissed, one commented
+    on, two assigned in bulk."""
+    import datetime as dt
+
+    from jiandu.accounts.models import User
+    from jiandu.monitoring import services
+    from jiandu.monitoring.engine import run_rules
+    from jiandu.monitoring.models import Alert
+
+    load_samples()
+    run_rules(as_of=dt.date(2026, 7, 15), year=2025)
+    sup = User.objects.create_user("sup", password="x" * 12, role="supervisor")
+    first, second, third, fourth = Alert.objects.order_by("id")[:4]
+    services.alert_acknowledge(user=sup, alert_id=first.pk, note="已核实")
+    services.alert_dismiss(user=sup, alert_id=first.pk, reason="证件已补录")
+    services.alert_comment(user=sup, alert_id=second.pk, text="请部门说明情况")
+    services.alert_bulk_assign(user=sup, alert_ids=[third.pk, fourth.pk], assignee=sup)
+    return {"sup": sup, "dismissed": first, "commented": second, "assigned": [third, fourth]}

@@ -12,7 +12,6 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from jiandu.accounts.models import User
 from jiandu.ledger.models import EntryKey
 from jiandu.ledger.receipt import verify_receipt
 from jiandu.ledger.services import (
@@ -39,21 +38,6 @@ def _sql(query: str, params=()) -> None:
 
 def _problems(result) -> dict[str, str]:
     return {p.key: p.zh for p in result.problems}
-
-
-@pytest.fixture
-def handled(load_samples):
-    """The samples imported and checked; one alert acknowledged then dismissed, one commented
-    on, two assigned in bulk."""
-    load_samples()
-    run_rules(as_of=AS_OF, year=YEAR)
-    sup = User.objects.create_user("sup", password="x" * 12, role="supervisor")
-    first, second, third, fourth = Alert.objects.order_by("id")[:4]
-    services.alert_acknowledge(user=sup, alert_id=first.pk, note="已核实")
-    services.alert_dismiss(user=sup, alert_id=first.pk, reason="证件已补录")
-    services.alert_comment(user=sup, alert_id=second.pk, text="请部门说明情况")
-    services.alert_bulk_assign(user=sup, alert_ids=[third.pk, fourth.pk], assignee=sup)
-    return {"sup": sup, "dismissed": first, "commented": second, "assigned": [third, fourth]}
 
 
 def test_each_step_and_comment_is_one_entry_with_what_it_did(handled):
