@@ -1,6 +1,7 @@
 // Scenario 8: a supervisor filters the alerts by rule, opens one and dismisses it with a reason;
 // the next run of the rules (`jiandu check`) leaves it dismissed.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import {
@@ -15,7 +16,7 @@ after(async () => { await browser?.close(); });
 
 test('监督员按规则筛选、排除预警，再次运行规则后仍为已排除 (dismissed stays dismissed)',
   async () => {
-    const page = await openPage(browser);
+    const page = await openPage(browser, { acceptDownloads: true });
     await signIn(page, 'supervisor');
     await page.goto(url('/monitoring/alerts/'));
     await assertSoundPage(page, '监督预警');
@@ -59,5 +60,16 @@ test('监督员按规则筛选、排除预警，再次运行规则后仍为已�
     assert.equal((await page.locator('#alert-status').innerText()).trim(), '已排除');
     assert.match(await page.locator('#dismiss-reason').innerText(), new RegExp(REASON.slice(0, 10)));
     await screenshot(page, 'alert-dismissed');
+
+    // The dismissal is in the tamper-evident log: its receipt downloads from the history and
+    // holds the reason as logged.
+    const receiptLink = page.locator('#alert-history tbody tr').last().locator('a[href^="/ledger/receipt/"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), receiptLink.click()]);
+    assert.match(download.suggestedFilename(), /^receipt-alert_event-\d{4}-\d+\.json$/);
+    const receipt = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    const entry = JSON.parse(receipt.entry);
+    assert.equal(entry.alert, Number(id));
+    assert.equal(entry.action, 'dismiss');
+    assert.equal(entry.note, REASON);
     assert.deepEqual(page.problems, []);
   });
