@@ -112,6 +112,9 @@ JIANDU_TSA_CERT = os.environ.get("JIANDU_TSA_CERT", "")
 # `jiandu check` on PostgreSQL: rules run side by side on this many connections (1: one after
 # another on the check's own). See jiandu/monitoring/parallel.py.
 JIANDU_RULE_WORKERS = int(os.environ.get("JIANDU_RULE_WORKERS", "2"))
+# `jiandu check` runs from a timer (README): when no run has finished for this many hours, the
+# alert list and the home page tell supervisors that new data goes unchecked (0: never).
+JIANDU_RULES_OVERDUE_HOURS = float(os.environ.get("JIANDU_RULES_OVERDUE_HOURS", "48"))
 
 DEBUG = _env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:

@@ -36,9 +36,11 @@ def home(request):
     # Alerts only for the roles whose navigation has them (an officer's department answers
     # them through its liaison).
     if monitoring is not None and monitoring.allows(request.user):
-        from jiandu.monitoring.selectors import alert_dashboard, alerts_latest
+        from jiandu.monitoring.selectors import alert_dashboard, alerts_latest, rules_overdue
+        from jiandu.monitoring.services import RUNS
 
         context["alerts"] = alert_dashboard(request.user)
+        context["rules_overdue"] = rules_overdue() if RUNS.allows(request.user) else None
         context["latest_alerts"] = alerts_latest(request.user, 10, context["alerts"]["newest"])
     return render(request, "core/home.html", context)
 

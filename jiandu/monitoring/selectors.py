@@ -37,6 +37,22 @@ def run_state() -> tuple[RuleRun | None, RuleRun | None]:
     return latest_run(), ended
 
 
+def rules_overdue(last: RuleRun | None = None) -> dict | None:
+    """{"since": when the last run finished, "days": whole days since} when no run has finished
+    for JIANDU_RULES_OVERDUE_HOURS (the timer that runs `jiandu check` has stopped), else None;
+    ``last`` is that run where the caller has it. None too before any run (the pages say so)."""
+    from django.conf import settings
+
+    hours = settings.JIANDU_RULES_OVERDUE_HOURS
+    last = last if last is not None else latest_run()
+    if not hours or last is None or last.finished_at is None:
+        return None
+    waited = timezone.now() - last.finished_at
+    if waited < dt.timedelta(hours=hours):
+        return None
+    return {"since": last.finished_at, "days": waited.days}
+
+
 def _current(qs: QuerySet) -> QuerySet:
     """Alerts the latest run found (an alert no run finds any longer carries its last run)."""
     return qs.filter(last_seen_run__isnull=True)

@@ -53,6 +53,7 @@ def alert_list(request):
     context["last_run"], failed = selectors.run_state()
     # Why the alerts are older than expected is for those who run the checks.
     context["failed_run"] = failed if context["can_see_runs"] else None
+    context["rules_overdue"] = selectors.rules_overdue(context["last_run"]) if context["can_see_runs"] else None
     if context["can_handle"]:
         context["bulk_form"] = BulkForm()
     if not is_partial(request):

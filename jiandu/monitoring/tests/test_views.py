@@ -494,7 +494,8 @@ def test_home_shows_alert_counts_newest_alerts_and_chart_data(staff_client, worl
 
     client = staff_client(Role.SUPERVISOR)
     services.alert_dismiss(user=client.user, alert_id=world.alerts["A3"].pk, reason="误报")
-    with django_assert_max_num_queries(16):
+    # 17: the dashboard's counts, the newest alerts, and whether the rules still run (the last run).
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("home"))
     body = response.content.decode()
     data = _alerts_data(body)
@@ -646,6 +647,36 @@ def test_a_failed_run_is_shown_with_its_error_above_the_alerts_it_left_alone(sta
     # A later run that finishes clears the notice.
     check()
     assert 'id="failed-run"' not in client.get(reverse("monitoring:alerts")).content.decode()
+
+
+def test_rules_that_stopped_running_are_said_so_to_supervisors_and_on_their_home_page(staff_client, world,
+                                                                                     settings):
+    """`jiandu check` runs from a timer; when it stops (the timer broken, the server moved),
+    new data goes unchecked without a sign: past JIANDU_RULES_OVERDUE_HOURS the list and the home
+    page say since when."""
+    from jiandu.monitoring.models import RuleRun
+
+    settings.JIANDU_RULES_OVERDUE_HOURS = 48
+    supervisor = staff_client(Role.SUPERVISOR)
+    for path in ("monitoring:alerts", "home"):
+        assert 'id="rules-overdue"' not in supervisor.get(reverse(path)).content.decode()
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=49)
+    RuleRun.objects.update(started_at=long_ago, finished_at=long_ago)
+    for path in ("monitoring:alerts", "home"):
+        page = supervisor.get(reverse(path)).content.decode()
+        assert 'id="rules-overdue"' in page and "监督规则已 2 天未运行" in page, path
+    # A department cannot mend the timer: its pages say nothing of it.
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    assert 'id="rules-overdue"' not in liaison.get(reverse("monitoring:alerts")).content.decode()
+    # A failed run does not count as a run.
+    RuleRun.objects.create(as_of=D(2026, 7, 16), year=2025, started_at=dt.datetime.now(dt.UTC),
+                           finished_at=dt.datetime.now(dt.UTC), status="failed", error="x")
+    assert 'id="rules-overdue"' in supervisor.get(reverse("monitoring:alerts")).content.decode()
+    check()
+    assert 'id="rules-overdue"' not in supervisor.get(reverse("monitoring:alerts")).content.decode()
+    settings.JIANDU_RULES_OVERDUE_HOURS = 0  # off
+    RuleRun.objects.update(started_at=long_ago, finished_at=long_ago)
+    assert 'id="rules-overdue"' not in supervisor.get(reverse("monitoring:alerts")).content.decode()
 
 
 def test_no_run_yet(staff_client, district):
