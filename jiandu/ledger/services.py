@@ -403,6 +403,9 @@ class VerifyResult:
     records: int = 0
     revisions: int = 0
     alert_steps: int = 0
+    # Versions stored without any entry: rows from before the ledger logged them (backfill), or
+    # rows added behind the application.
+    unlogged: int = 0
     shards: int = 0
     problems: list[Problem] = field(default_factory=list)
     problems_total: int = 0
@@ -585,6 +588,7 @@ def _compare(result: VerifyResult, keys_: list[str],
             if want is None:
                 result.add(name(key), f"第 {version} 版无法还原：{why}", "cannot re-derive the row")
             elif version not in have:
+                result.unlogged += 1
                 result.add(name(key), f"第 {version} 版在日志中没有条目", "version has no log entry")
             elif want not in have[version]:
                 result.add(name(key), f"第 {version} 版与日志记录不符，数据被改动",

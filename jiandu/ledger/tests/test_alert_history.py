@@ -36,6 +36,20 @@ def _sql(query: str, params=()) -> None:
         cur.execute(query, params)
 
 
+def _verify_command() -> tuple[bool, str]:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    try:
+        call_command("ledger", "verify", stdout=out, stderr=StringIO())
+    except CommandError as exc:
+        return False, out.getvalue() + str(exc)
+    return True, out.getvalue()
+
+
 def _problems(result) -> dict[str, str]:
     return {p.key: p.zh for p in result.problems}
 
@@ -117,7 +131,10 @@ def test_steps_taken_before_the_ledger_logged_them_are_backfilled(handled):
                                         action="acknowledge", from_status="open",
                                         to_status="acknowledged", note="")
     Alert.objects.filter(pk=alert.pk).update(status="acknowledged")
-    assert "没有条目" in _problems(ledger_verify())[f"预警处理记录 {earlier.pk}"]
+    result = ledger_verify()
+    assert "没有条目" in _problems(result)[f"预警处理记录 {earlier.pk}"] and result.unlogged == 1
+    ok, out = _verify_command()
+    assert not ok and "jiandu ledger backfill" in out
     assert ledger_backfill() == {ALERT_EVENT: 1}
     assert ledger_verify().ok
     assert ledger_backfill() == {}

@@ -47,6 +47,12 @@ class Command(BaseCommand):
                    f"{result.revisions} revisions, {result.alert_steps} alert steps and comments)")
         if not result.ok:
             self.stdout.write(summary)
+            if result.unlogged:
+                self.stdout.write(
+                    f"其中 {result.unlogged} 个版本在日志中没有条目：若是日志记录它们之前已存储的数据（如升级前的预警处理"
+                    "记录），运行 jiandu ledger backfill 补记；补记不会覆盖已有条目，被改动的数据仍会报告 "
+                    f"({result.unlogged} versions have no entry: if they were stored before the ledger logged "
+                    "them, run `jiandu ledger backfill`)")
             raise CommandError(f"验证未通过：发现 {result.problems_total} 处问题 "
                                f"(verification failed: {result.problems_total} problems)")
         self.stdout.write(self.style.SUCCESS(f"验证通过 (verified): {summary}"))
