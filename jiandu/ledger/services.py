@@ -185,8 +185,15 @@ def ledger_import_run_append(*, run, path: str | Path) -> None:
     transaction.on_commit(lambda: checkpoint_publish(force=True), robust=True)
 
 
+# How long a checkpoint signed after someone's write waits for each witness: the person waits
+# too. A witness that does not answer in time co-signs later (`jiandu ledger witness`, or the
+# next checkpoint, which is sent with a consistency proof from what it signed last).
+ON_COMMIT_WITNESS_TIMEOUT = 3.0
+
+
 def _checkpoint_on_commit() -> None:
-    transaction.on_commit(checkpoint_publish, robust=True)
+    transaction.on_commit(lambda: checkpoint_publish(witness_timeout=ON_COMMIT_WITNESS_TIMEOUT),
+                          robust=True)
 
 
 # ------------------------------------------------------------------ the log's key
@@ -228,9 +235,14 @@ def log_verifier_key() -> str:
 
 # ------------------------------------------------------------------ checkpoints
 
-def checkpoint_publish(*, shard: Shard | None = None, force: bool = False) -> list[Checkpoint]:
+# Seconds a witness has to answer a checkpoint (a notary office's server on another network).
+WITNESS_TIMEOUT = 10.0
+
+def checkpoint_publish(*, shard: Shard | None = None, force: bool = False,
+                       witness_timeout: float = WITNESS_TIMEOUT) -> list[Checkpoint]:
     """Sign a checkpoint of each shard (or ``shard``) whose tree grew since its last checkpoint,
-    when that one is older than JIANDU_CHECKPOINT_SECONDS or ``force``; returns the new ones."""
+    when that one is older than JIANDU_CHECKPOINT_SECONDS or ``force``, and send it to the
+    witnesses (each given ``witness_timeout`` seconds); returns the new ones."""
     made = []
     for sh in ([shard] if shard is not None else Shard.objects.order_by("year")):
         with transaction.atomic():
@@ -250,7 +262,7 @@ def checkpoint_publish(*, shard: Shard | None = None, force: bool = False) -> li
         if settings.JIANDU_WITNESSES:
             # A witness that is down or refuses is logged and asked again by the next checkpoint
             # or `jiandu ledger witness`; the signed checkpoint stands either way.
-            checkpoint_witness(checkpoint=checkpoint)
+            checkpoint_witness(checkpoint=checkpoint, timeout=witness_timeout)
     return made
 
 
@@ -286,7 +298,7 @@ def _witness_old_size(checkpoint: Checkpoint, name: str) -> int:
     return last or 0
 
 
-def checkpoint_witness(*, checkpoint: Checkpoint) -> list[WitnessResult]:
+def checkpoint_witness(*, checkpoint: Checkpoint, timeout: float = WITNESS_TIMEOUT) -> list[WitnessResult]:
     """Ask every configured witness to co-sign ``checkpoint`` (C2SP tlog-witness add-checkpoint)
     with a consistency proof from the size it last signed; store each verified cosignature."""
     from .witness import WitnessError
@@ -300,7 +312,7 @@ def checkpoint_witness(*, checkpoint: Checkpoint) -> list[WitnessResult]:
             continue
         try:
             verifier = note.cosignature_verifier(w["key"])
-            line = _witness_cosign(checkpoint, w["url"], _witness_old_size(checkpoint, name))
+            line = _witness_cosign(checkpoint, w["url"], _witness_old_size(checkpoint, name), timeout)
             timestamp = note.verify_cosignature(checkpoint.note, line, verifier)
         except (note.NoteError, OSError, ValueError, WitnessError, WitnessUnavailable) as exc:
             log.warning("witness %s refused or failed: %s", name, exc)
@@ -325,7 +337,7 @@ def checkpoint_witness_latest() -> list[tuple[Checkpoint, list[WitnessResult]]]:
     return done
 
 
-def _witness_cosign(checkpoint: Checkpoint, url: str, old_size: int) -> str:
+def _witness_cosign(checkpoint: Checkpoint, url: str, old_size: int, timeout: float) -> str:
     from .witness import Conflict
     from .witness_server import post_checkpoint
 
@@ -336,7 +348,7 @@ def _witness_cosign(checkpoint: Checkpoint, url: str, old_size: int) -> str:
         proof = (consistency_proof_for(checkpoint.shard, old_size, checkpoint.size)
                  if 0 < old_size < checkpoint.size else [])
         try:
-            answer = post_checkpoint(url, old_size, proof, checkpoint.note)
+            answer = post_checkpoint(url, old_size, proof, checkpoint.note, timeout=timeout)
         except Conflict as exc:
             if attempt:
                 raise ValueError(str(exc)) from None

@@ -217,3 +217,32 @@ def test_ledger_commands_checkpoint_witness_and_keys(load_samples, witness_serve
     call_command("ledger", "keys", stdout=out)
     assert log_signer().verifier_key() in out.getvalue()
     assert witness_server.verifier_key() in out.getvalue()
+
+
+def test_a_checkpoint_signed_after_someones_write_waits_briefly_for_each_witness(ledger_settings, db, monkeypatch,
+                                                                                 django_capture_on_commit_callbacks):
+    """The person who wrote waits for the checkpoint signed on commit: a witness that does not
+    answer within ON_COMMIT_WITNESS_TIMEOUT is left for `jiandu ledger witness`, which waits the
+    full WITNESS_TIMEOUT; the checkpoint is signed either way."""
+    from django.db import transaction
+
+    from jiandu.ledger import keys, services
+    from jiandu.ledger.models import Checkpoint, Cosignature
+    from jiandu.ledger.witness_server import WitnessUnavailable
+
+    signer = keys.generate_witness_signer("slow.notary")
+    ledger_settings.JIANDU_WITNESSES = [{"name": "slow.notary", "url": "http://127.0.0.1:9",
+                                         "key": signer.verifier_key()}]
+    waited = []
+
+    def unanswered(url, old_size, proof, text, *, timeout):
+        waited.append(timeout)
+        raise WitnessUnavailable("timed out")
+
+    monkeypatch.setattr("jiandu.ledger.witness_server.post_checkpoint", unanswered)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.ledger_reference_append(kind="agencies", rows=[({"code": "X1", "name": "某局"}, 1)])
+    assert waited == [services.ON_COMMIT_WITNESS_TIMEOUT] and services.ON_COMMIT_WITNESS_TIMEOUT < 5
+    assert Checkpoint.objects.count() == 1 and not Cosignature.objects.exists()
+    services.checkpoint_witness_latest()
+    assert waited[-1] == services.WITNESS_TIMEOUT
