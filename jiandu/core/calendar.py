@@ -126,6 +126,25 @@ def known_years() -> set[int]:
     return set(_load().years)
 
 
+# From this day of a year on, next year's holidays are expected (the State Council publishes
+# them in October or November) and their absence is worth saying.
+NEXT_YEAR_FROM = (11, 1)
+
+
+def calendar_missing_year(today: dt.date) -> int | None:
+    """The year whose holidays the calendar lacks and soon needs, else None: ``today``'s own
+    year, or from 1 November the next one. Deadlines that run into a year the calendar lacks
+    cannot be computed (rule runs fail rather than guess), so the pages ask for it early."""
+    late = (today.month, today.day) >= NEXT_YEAR_FROM
+    needed = [today.year, today.year + 1] if late else [today.year]
+    lacking = [year for year in needed if year not in package_years()]
+    if not lacking:
+        return None
+    # One query, and only where the package lacks a year (late in the package's last year).
+    declared = set(CalendarYear.objects.filter(year__in=lacking).values_list("year", flat=True))
+    return next((year for year in lacking if year not in declared), None)
+
+
 def is_workday(d: dt.date) -> bool:
     d = _check_date(d)
     ordinals = _load().year_workdays(d.year)

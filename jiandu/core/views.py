@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -16,6 +17,7 @@ from jiandu.accounts.access import public, require
 from jiandu.accounts.choices import AuditAction
 from jiandu.accounts.middleware import GATE_ALWAYS, gate_exempt
 from jiandu.accounts.services import audit_record
+from jiandu.core.calendar import calendar_missing_year
 from jiandu.core.excel import xlsx_export
 from jiandu.core.modules import EVERYONE, module_by_slug
 from jiandu.core.pagination import keyset_page
@@ -40,7 +42,9 @@ def home(request):
         from jiandu.monitoring.services import RUNS
 
         context["alerts"] = alert_dashboard(request.user)
-        context["rules_overdue"] = rules_overdue() if RUNS.allows(request.user) else None
+        runs = RUNS.allows(request.user)
+        context["rules_overdue"] = rules_overdue() if runs else None
+        context["calendar_missing"] = calendar_missing_year(timezone.localdate()) if runs else None
         context["latest_alerts"] = alerts_latest(request.user, 10, context["alerts"]["newest"])
     return render(request, "core/home.html", context)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from jiandu.accounts.access import SUPERVISION, require
 from jiandu.accounts.choices import AuditAction
 from jiandu.accounts.services import audit_record
+from jiandu.core.calendar import calendar_missing_year
 from jiandu.core.modules import module_by_slug
 from jiandu.core.views import export_list, is_partial, render_list
 from jiandu.records.choices import PartyType
@@ -54,6 +56,8 @@ def alert_list(request):
     # Why the alerts are older than expected is for those who run the checks.
     context["failed_run"] = failed if context["can_see_runs"] else None
     context["rules_overdue"] = selectors.rules_overdue(context["last_run"]) if context["can_see_runs"] else None
+    context["calendar_missing"] = (calendar_missing_year(timezone.localdate()) if context["can_see_runs"]
+                                   else None)
     if context["can_handle"]:
         context["bulk_form"] = BulkForm()
     if not is_partial(request):

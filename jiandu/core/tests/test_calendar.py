@@ -320,3 +320,26 @@ class TestAdmin:
         for name in ("core_calendaroverride", "core_calendaryear", "core_calendarday"):
             assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
         assert admin_client.get(reverse("admin:core_calendarday_add")).status_code == 403
+
+
+class TestCoverage:
+    """The State Council publishes next year's holidays late in the year; until someone adds
+    them, deadlines that run into that year cannot be computed and rule runs fail. The calendar
+    says so ahead of time."""
+
+    def test_nothing_to_say_early_in_a_covered_year(self):
+        assert calendar.calendar_missing_year(D(2026, 6, 30)) is None
+        assert calendar.calendar_missing_year(D(2025, 12, 20)) is None  # 2026 is known
+
+    def test_next_year_missing_late_in_the_year(self):
+        assert calendar.calendar_missing_year(D(2026, 11, 1)) == 2027
+        assert calendar.calendar_missing_year(D(2026, 12, 31)) == 2027
+
+    def test_this_year_missing(self):
+        assert calendar.calendar_missing_year(D(2027, 1, 2)) == 2027
+        assert calendar.calendar_missing_year(D(2027, 8, 1)) == 2027
+
+    def test_declaring_the_year_ends_it(self):
+        calendar_year_set(year=2027, notice="国办发明电〔2026〕X号")
+        assert calendar.calendar_missing_year(D(2026, 12, 31)) is None
+        assert calendar.calendar_missing_year(D(2027, 11, 1)) == 2028

@@ -66,6 +66,18 @@ def test_a_year_not_over_on_the_as_of_date_is_run_with_a_warning(db):
         (2025, "done"), (2026, "done"), (2031, "done")]
 
 
+def test_a_calendar_year_still_missing_late_in_the_year_is_warned_of(db):
+    from jiandu.core.calendar import calendar_year_set
+
+    _, err = _check("--as-of", "2026-10-31", "--year", "2025")
+    assert "日历" not in err
+    _, err = _check("--as-of", "2026-11-01", "--year", "2025")
+    assert "尚未收录 2027 年" in err and "(warning: the calendar lacks 2027" in err
+    calendar_year_set(year=2027, notice="国务院办公厅关于2027年部分节假日安排的通知")
+    _, err = _check("--as-of", "2026-12-20", "--year", "2025")
+    assert "日历" not in err
+
+
 def test_an_unknown_calendar_year_is_a_command_error(district):
     district.record("OLD", decided_on=D(2003, 5, 6))
     with pytest.raises(CommandError, match="2003"):

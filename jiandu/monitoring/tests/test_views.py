@@ -119,8 +119,9 @@ def test_list_shows_counts_by_rule_and_agency_with_filter_links(staff_client, wo
                                                                  django_assert_max_num_queries):
     client = staff_client(Role.SUPERVISOR)
     # The supervisors are listed twice (the assignee filter, the bulk form), a query each, and
-    # the last rule run is one more.
-    with django_assert_max_num_queries(16):
+    # the last rule run is one more; one more where the holiday package lacks this or (from
+    # November) next year: whether it was declared instead.
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("monitoring:alerts"))
     assert response.status_code == 200
     assert ids(response) == {"A1", "A2", "A3", "B1", "S1", "B2"}
@@ -143,7 +144,7 @@ def test_list_query_count_does_not_grow_with_rows(staff_client, world, django_as
     for n in range(30):
         world.record(f"X{n}", agency=world.b, major=True, decided_on=D(2025, 7, 1))
     check()
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("monitoring:alerts"))
     assert len(response.context["page"].items) == 36
 
@@ -494,8 +495,10 @@ def test_home_shows_alert_counts_newest_alerts_and_chart_data(staff_client, worl
 
     client = staff_client(Role.SUPERVISOR)
     services.alert_dismiss(user=client.user, alert_id=world.alerts["A3"].pk, reason="误报")
-    # 17: the dashboard's counts, the newest alerts, and whether the rules still run (the last run).
-    with django_assert_max_num_queries(17):
+    # 18: the dashboard's counts, the newest alerts, whether the rules still run (the last run),
+    # and, where the holiday package lacks this or (from November) next year, whether it was
+    # declared instead.
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("home"))
     body = response.content.decode()
     data = _alerts_data(body)
@@ -677,6 +680,29 @@ def test_rules_that_stopped_running_are_said_so_to_supervisors_and_on_their_home
     settings.JIANDU_RULES_OVERDUE_HOURS = 0  # off
     RuleRun.objects.update(started_at=long_ago, finished_at=long_ago)
     assert 'id="rules-overdue"' not in supervisor.get(reverse("monitoring:alerts")).content.decode()
+
+
+def test_a_calendar_year_still_missing_is_asked_for_ahead_of_time(staff_client, world, monkeypatch):
+    """From November, next year's holidays are expected; until an administrator adds them, the
+    supervisors' alert list and home page say that deadlines running into it cannot be judged."""
+    from django.utils import timezone
+
+    from jiandu.core.calendar import calendar_year_set, known_years
+
+    assert 2027 not in known_years()
+    supervisor = staff_client(Role.SUPERVISOR)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: D(2026, 6, 1))
+    assert 'id="calendar-missing"' not in supervisor.get(reverse("monitoring:alerts")).content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: D(2026, 11, 20))
+    for path in ("monitoring:alerts", "home"):
+        page = supervisor.get(reverse(path)).content.decode()
+        assert 'id="calendar-missing"' in page and "尚未收录 2027 年" in page, path
+    admin = staff_client(Role.ADMIN, superuser=True).get(reverse("monitoring:alerts")).content.decode()
+    assert reverse("admin:core_calendaryear_changelist") in admin
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    assert 'id="calendar-missing"' not in liaison.get(reverse("monitoring:alerts")).content.decode()
+    calendar_year_set(year=2027, notice="国务院办公厅关于2027年部分节假日安排的通知")
+    assert 'id="calendar-missing"' not in supervisor.get(reverse("monitoring:alerts")).content.decode()
 
 
 def test_no_run_yet(staff_client, district):

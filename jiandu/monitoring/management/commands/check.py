@@ -6,7 +6,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from jiandu.core.calendar import UnknownCalendarYear
+from jiandu.core.calendar import UnknownCalendarYear, calendar_missing_year
 from jiandu.monitoring.rules.deadlines import CalendarTableStale
 from jiandu.monitoring.services import rule_run_execute
 
@@ -44,6 +44,13 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(
                 f"注意：未履职核查年度 {year} 尚未结束（基准日 {as_of}），年内此后的执法行为尚未发生，事项可能被误判为未履职 "
                 f"(warning: the year {year} is not over on {as_of}: a power used later this year is found unexercised now)"))
+
+        missing = calendar_missing_year(as_of)
+        if missing is not None:
+            self.stderr.write(self.style.WARNING(
+                f"注意：工作日日历尚未收录 {missing} 年的节假日安排，送达、公示期限跨入该年的记录将无法判断、规则运行将失败；"
+                f"请在系统管理中添加 {missing} 年日历 (warning: the calendar lacks {missing}: add its holidays "
+                "before deadlines run into it)"))
 
         def progress(message: str) -> None:
             self.stderr.write(message)
