@@ -1,14 +1,50 @@
 """Administration of the working-day calendar: declared years and per-day overrides."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from jiandu.core import calendar
 
 from .models import CalendarDay, CalendarOverride, CalendarYear
 
 
+class CalendarYearForm(forms.ModelForm):
+    """A declared year with its notice's days, pasted as the notice lists them."""
+
+    days_off = forms.CharField(
+        label=_("放假日期"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("每行一个节日：名称和日期或“起 至 止”，如 春节 2027-02-06 至 2027-02-12"))
+    workdays = forms.CharField(
+        label=_("调休上班日期"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("每行一天：名称和日期，如 春节调休 2027-02-14（周末上班的日子）"))
+
+    class Meta:
+        model = CalendarYear
+        fields = ["year", "notice"]
+
+    def clean(self):
+        data = super().clean()
+        year = data.get("year") or (self.instance.year if self.instance.pk else None)
+        if year is None:
+            return data
+        for field, name in (("days_off", str(_("放假"))), ("workdays", str(_("调休上班")))):
+            try:
+                data[f"{field}_parsed"] = calendar.parse_arrangement(data.get(field) or "", year=year,
+                                                                     default_name=name)
+            except ValueError as exc:
+                self.add_error(field, str(exc))
+        off = {d for d, _ in data.get("days_off_parsed", [])}
+        both = sorted(off & {d for d, _ in data.get("workdays_parsed", [])})
+        if both:
+            self.add_error("workdays", _("%(day)s 既是放假日又是上班日 (both a day off and a working day)")
+                           % {"day": both[0]})
+        return data
+
+
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
+    form = CalendarYearForm
     list_display = ["year", "notice", "created_at"]
     search_fields = ["notice"]
     ordering = ["-year"]
@@ -19,7 +55,9 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     # Writes go through the calendar service so the cache and the materialised table follow.
     def save_model(self, request, obj, form, change):
-        saved = calendar.calendar_year_set(year=obj.year, notice=obj.notice)
+        saved = calendar.calendar_year_declare(year=obj.year, notice=obj.notice,
+                                               days_off=form.cleaned_data.get("days_off_parsed", ()),
+                                               workdays=form.cleaned_data.get("workdays_parsed", ()))
         obj.pk = saved.pk
         obj.created_at = saved.created_at
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from bisect import bisect_right
@@ -250,6 +251,54 @@ def calendar_year_set(*, year: int, notice: str):
             year=year, defaults={"notice": notice.strip()},
         )
     return declared
+
+
+def calendar_year_declare(*, year: int, notice: str, days_off: Iterable[tuple[dt.date, str]] = (),
+                          workdays: Iterable[tuple[dt.date, str]] = ()):
+    """Declare a year with its whole 放假安排 (the days off and the make-up working days of the
+    notice, each with its name) in one change and one rebuild of the table."""
+    days_off, workdays = list(days_off), list(workdays)
+    both = sorted({d for d, _ in days_off} & {d for d, _ in workdays})
+    if both:
+        raise ValueError(f"{both[0]} 既是放假日又是上班日 ({both[0]} is both a day off and a working day)")
+    with _calendar_change():
+        declared, _created = CalendarYear.objects.update_or_create(year=year, defaults={"notice": notice.strip()})
+        for days, working in ((days_off, False), (workdays, True)):
+            for day, name in days:
+                CalendarOverride.objects.update_or_create(
+                    day=_check_date(day), defaults={"is_workday": working, "name": name.strip()})
+    return declared
+
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_JOINERS = re.compile(r"[至到~～—–－:：,，、]")
+_NAME_MAX = CalendarOverride._meta.get_field("name").max_length
+
+
+def parse_arrangement(text: str, *, year: int, default_name: str) -> list[tuple[dt.date, str]]:
+    """The days of a holiday notice as pasted, a line each: a name and one date or a range
+    ("春节 2027-02-06 至 2027-02-12", "2027-02-14 春节调休"), both ends included; blank lines
+    are skipped. ValueError names the first bad line (Chinese, English beside)."""
+    days: list[tuple[dt.date, str]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            dates = [dt.date(int(y), int(m), int(d)) for y, m, d in _DATE.findall(line)]
+        except ValueError:
+            raise ValueError(f"第 {n} 行：日期无效 (line {n}: not a valid date): {line.strip()}") from None
+        if not 1 <= len(dates) <= 2:
+            raise ValueError(f"第 {n} 行：应写一个日期，或“起 至 止”两个日期 (line {n}: one date or a range of "
+                             f"two): {line.strip()}")
+        start, end = dates[0], dates[-1]
+        if end < start:
+            raise ValueError(f"第 {n} 行：结束日期早于开始日期 (line {n}: the range ends before it starts)")
+        for day in (start, end):
+            if day.year != year:
+                raise ValueError(f"第 {n} 行：{day} 不在 {year} 年 (line {n}: {day} is not in {year})")
+        name = " ".join(_JOINERS.sub(" ", _DATE.sub(" ", line)).split())[:_NAME_MAX] or default_name
+        days.extend((dt.date.fromordinal(o), name) for o in range(start.toordinal(), end.toordinal() + 1))
+    return days
 
 
 def calendar_year_delete(*, years: Collection[int]) -> int:

@@ -11,7 +11,7 @@ class CalendarYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年份"))
     notice = models.CharField(
         _("放假安排通知文号"), max_length=100,
-        help_text=_("例如 国办发明电〔2026〕××号；该年的节假日和调休上班日须逐日录入“日历调整”"),
+        help_text=_("例如 国办发明电〔2026〕××号；该年的节假日和调休上班日填在下方，或逐日录入“日历调整”"),
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 

@@ -315,6 +315,39 @@ class TestAdmin:
         assert response.status_code == 302, response.content.decode()
         assert is_workday(D(2027, 1, 4)) is True
 
+    def test_a_years_whole_arrangement_is_entered_with_the_year(self, admin_client):
+        """The notice lists holidays as ranges and make-up working days: pasted with the year,
+        they become its overrides in one step (one rebuild), not thirty forms."""
+        response = admin_client.post(reverse("admin:core_calendaryear_add"), {
+            "year": "2027", "notice": "国办发明电〔2026〕××号",
+            "days_off": "元旦 2027-01-01 至 2027-01-03\n春节：2027-02-06~2027-02-12\n\n",
+            "workdays": "春节调休 2027-02-13\n2027-02-14 春节调休",
+        })
+        assert response.status_code == 302, response.content.decode()
+        assert not is_workday(D(2027, 1, 1)) and not is_workday(D(2027, 2, 8))
+        assert is_workday(D(2027, 2, 13)) and is_workday(D(2027, 2, 14))  # a Saturday and a Sunday
+        names = dict(CalendarOverride.objects.values_list("day", "name"))
+        assert names[D(2027, 2, 9)] == "春节" and names[D(2027, 2, 14)] == "春节调休"
+        assert CalendarOverride.objects.filter(day__year=2027, is_workday=False).count() == 10
+        # Friday 2027-02-05, then the festival: the 7th working day counts the make-up weekend.
+        assert workdays_after(D(2027, 2, 5), 7) == D(2027, 2, 19)
+        assert CalendarDay.objects.filter(day__year=2027).count() == 365
+
+    @pytest.mark.parametrize("field, text, message", [
+        ("days_off", "春节 2027-02-30", "第 1 行"),
+        ("days_off", "元旦\n春节 2027-02-06 至 2027-02-01", "第 1 行"),
+        ("days_off", "国庆 2027-10-01 至 2027-10-03 至 2027-10-05", "第 1 行"),
+        ("workdays", "春节 2026-12-27", "不在 2027 年"),
+        ("workdays", "调休 2027-02-06", "既是放假日又是上班日"),
+    ])
+    def test_a_bad_line_is_named_and_nothing_is_saved(self, admin_client, field, text, message):
+        data = {"year": "2027", "notice": "通知", "days_off": "春节 2027-02-06 至 2027-02-12", "workdays": ""}
+        data[field] = text
+        response = admin_client.post(reverse("admin:core_calendaryear_add"), data)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not CalendarYear.objects.exists() and not CalendarOverride.objects.exists()
+
     def test_calendar_pages_render_and_days_are_read_only(self, admin_client):
         calendar_override_set(day=D(2025, 10, 18), is_workday=True, name="调休上班")
         for name in ("core_calendaroverride", "core_calendaryear", "core_calendarday"):
