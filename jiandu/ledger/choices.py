@@ -20,3 +20,4 @@ class EntryKind(models.TextChoices):
     FOUR_LIST = "four_list", _("四张清单事项")
     ALERT_EVENT = "alert_event", _("预警处理记录")
     ALERT_COMMENT = "alert_comment", _("预警评论")
+    RULE_RUN = "rule_run", _("规则运行")

@@ -19,7 +19,8 @@ HASH_ALGS = ("sm3", "sha256")
 # The field of each entry kind's content that holds its key: the log hashes the content only,
 # so the receipt's kind and key are checked against it.
 KEY_FIELDS = {"record": "id", "import_run": "run", "agency": "code", "officer": "certificate",
-              "power": "code", "four_list": "code", "alert_event": "event", "alert_comment": "comment"}
+              "power": "code", "four_list": "code", "alert_event": "event", "alert_comment": "comment",
+              "rule_run": "run"}
 _FIELDS = {"format", "hash_alg", "origin", "kind", "key", "entry", "index", "tree_size",
            "inclusion_proof", "checkpoint", "witness_keys"}
 

@@ -51,6 +51,8 @@ BACKFILL = "backfill"
 # An alert's handling steps and comments, one entry each, keyed by the step's or comment's id.
 ALERT_EVENT = "alert_event"
 ALERT_COMMENT = "alert_comment"
+# A finished `jiandu check`: what it judged (as-of date, year) and found (alerts per rule, merged).
+RULE_RUN = "rule_run"
 # Entry kinds of the contract's reference kinds (the import's kind names are plural).
 REFERENCE_KINDS = {"agencies": "agency", "officers": "officer", "powers": "power",
                    "four_lists": "four_list"}
@@ -126,6 +128,20 @@ def alert_comment_ledger_content(row: dict) -> dict:
     """A comment on an alert as logged, from its row (``monitoring.selectors.alert_comment_rows``)."""
     return {**_alert_ref(row), "comment": row["id"], "text": row["text"], "user": row["author_id"],
             "at": _instant(row["created_at"]), "version": 1}
+
+
+def rule_run_ledger_content(row: dict) -> dict:
+    """A finished rule run as logged, from its row (``monitoring.selectors.rule_run_rows``): the
+    date it took as today, the year for unexercised powers, the findings per rule and how they
+    merged with the stored alerts, when it ran."""
+    return {"run": row["id"], "as_of": row["as_of"].isoformat(), "year": row["year"],
+            "counts": row["counts"], "merge": row["merge"], "started_at": _instant(row["started_at"]),
+            "finished_at": _instant(row["finished_at"]), "version": 1}
+
+
+def ledger_rule_run_append(*, rows: Iterable[dict]) -> int:
+    """One entry per finished rule run, in the run's own transaction."""
+    return _append_rows(RULE_RUN, rows, rule_run_ledger_content)
 
 
 # Entries per append when a rule run logs the steps it took (one tree head each).
@@ -721,16 +737,17 @@ def _verify_references(result: VerifyResult, chunk: int) -> None:
 
 
 # How a problem with an alert's step or comment names it (the entry's key alone is a bare id).
-_ALERT_NAMES = {ALERT_EVENT: "预警处理记录 {}", ALERT_COMMENT: "预警评论 {}"}
+_ALERT_NAMES = {ALERT_EVENT: "预警处理记录 {}", ALERT_COMMENT: "预警评论 {}", RULE_RUN: "规则运行 {}"}
 
 
 def _alert_history_pages(chunk: int) -> Iterator[tuple[str, list[str], dict]]:
-    """Every handling step and comment of the alerts a page at a time: (entry kind, the page's
-    keys, the expected content of each, version 1)."""
+    """Every handling step and comment of the alerts, and every finished rule run, a page at a
+    time: (entry kind, the page's keys, the expected content of each, version 1)."""
     from jiandu.monitoring import selectors as monitoring
 
     for kind, rows, content in ((ALERT_EVENT, monitoring.alert_event_rows, alert_event_ledger_content),
-                                (ALERT_COMMENT, monitoring.alert_comment_rows, alert_comment_ledger_content)):
+                                (ALERT_COMMENT, monitoring.alert_comment_rows, alert_comment_ledger_content),
+                                (RULE_RUN, monitoring.rule_run_rows, rule_run_ledger_content)):
         last = 0
         while page := list(rows().filter(id__gt=last)[:chunk]):
             last = page[-1]["id"]
@@ -739,16 +756,18 @@ def _alert_history_pages(chunk: int) -> Iterator[tuple[str, list[str], dict]]:
 
 
 def _verify_alerts(result: VerifyResult, chunk: int) -> None:
-    """Re-derive every handling step and comment and compare with its entry; then every alert's
-    status against the steps (a status changed by SQL leaves the steps as they were)."""
+    """Re-derive every handling step, comment and finished rule run and compare with its entry;
+    then every alert's status against the steps (a status changed by SQL leaves the steps as
+    they were)."""
     from jiandu.monitoring.choices import AlertStatus
-    from jiandu.monitoring.models import AlertComment, AlertEvent
+    from jiandu.monitoring.models import AlertComment, AlertEvent, RuleRun
     from jiandu.monitoring.selectors import alerts_unlike_history
 
     for kind, keys_, expected in _alert_history_pages(chunk):
-        result.alert_steps += len(keys_)
+        if kind != RULE_RUN:
+            result.alert_steps += len(keys_)
         _compare(result, keys_, expected, kind, _ALERT_NAMES[kind].format)
-    for kind, model in ((ALERT_EVENT, AlertEvent), (ALERT_COMMENT, AlertComment)):
+    for kind, model in ((ALERT_EVENT, AlertEvent), (ALERT_COMMENT, AlertComment), (RULE_RUN, RuleRun)):
         _verify_keys_exist(result, kind, model, "pk", chunk, _ALERT_NAMES[kind].format)
     labels = dict(AlertStatus.choices)
     for pk, status, want in alerts_unlike_history():

@@ -11,7 +11,7 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jiandu.ledger.services import ALERT_BATCH, ledger_alert_events_append
+from jiandu.ledger.services import ALERT_BATCH, ledger_alert_events_append, ledger_rule_run_append
 from jiandu.records.services import bulk_insert
 
 from . import selectors
@@ -97,6 +97,8 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
             run.status = RunStatus.DONE
             run.finished_at = timezone.now()
             run.save(update_fields=["counts", "merge", "status", "finished_at"])
+            # Read back, so that the entry and `ledger verify` start from the stored values.
+            ledger_rule_run_append(rows=selectors.rule_run_rows(ids=[run.pk]))
     except BaseException as exc:
         RuleRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(),
                                                  error=str(exc)[:4000])

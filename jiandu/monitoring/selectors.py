@@ -462,6 +462,18 @@ def alert_event_rows(*, ids=None, run_id: int | None = None) -> QuerySet:
     return qs.order_by("id").values(*EVENT_LEDGER_FIELDS)
 
 
+RUN_LEDGER_FIELDS = ("id", "as_of", "year", "started_at", "finished_at", "counts", "merge")
+
+
+def rule_run_rows(*, ids=None) -> QuerySet:
+    """Finished rule runs as the ledger logs them (dicts of ``RUN_LEDGER_FIELDS``) in id order;
+    a failed run changed nothing and is not logged."""
+    qs = RuleRun.objects.filter(status=RunStatus.DONE)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.order_by("id").values(*RUN_LEDGER_FIELDS)
+
+
 def alert_comment_rows(*, ids=None) -> QuerySet:
     """Comments as the ledger logs them (dicts of ``COMMENT_LEDGER_FIELDS``) in id order."""
     from .models import AlertComment

@@ -17,6 +17,7 @@ from jiandu.ledger.receipt import verify_receipt
 from jiandu.ledger.services import (
     ALERT_COMMENT,
     ALERT_EVENT,
+    RULE_RUN,
     ledger_backfill,
     ledger_verify,
     log_verifier_key,
@@ -179,3 +180,19 @@ def test_an_alerts_steps_and_comments_are_found_on_the_ledger_page(handled, staf
     for missing in ("999999", "abc"):
         page = client.get(reverse("ledger:index"), {"kind": "alert", "q": missing})
         assert page.context["found"]["entries"] is None
+
+
+def test_each_finished_rule_run_is_an_entry_and_a_changed_count_is_reported(handled):
+    from jiandu.monitoring.models import RuleRun
+
+    (run,) = RuleRun.objects.all()
+    (entry,) = entries_for(RULE_RUN, str(run.pk))
+    content = json.loads(entry.content)
+    assert (content["as_of"], content["year"], content["counts"]) == ("2026-07-15", 2025, run.counts)
+    assert content["merge"]["new"] == sum(run.counts.values()) == Alert.objects.count()
+    # A failed run changed nothing and is not logged.
+    RuleRun.objects.create(as_of=AS_OF, year=YEAR, started_at=timezone.now(), finished_at=timezone.now(),
+                           status="failed", error="x")
+    assert ledger_verify().ok
+    _sql("UPDATE monitoring_rulerun SET counts = %s WHERE id = %s", ['{"legal_review": 0}', run.pk])
+    assert "数据被改动" in _problems(ledger_verify())[f"规则运行 {run.pk}"]
