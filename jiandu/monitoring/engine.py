@@ -71,9 +71,10 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
       dismissed, a clue stays a clue, a resolved one reopens;
     - a fingerprint not stored yet becomes a new open alert.
 
-    Unchanged data therefore writes nothing but the run itself. The run row is written first so
-    that a failure (an unknown calendar year, say) stays visible as a failed run; everything
-    else commits or rolls back as one.
+    Unchanged data therefore writes nothing but the run itself and its ledger entry; the steps
+    the merge takes (resolved, reopened) are logged too. The run row is written first so that a
+    failure (an unknown calendar year, say) stays visible as a failed run; everything else
+    commits or rolls back as one.
     """
     rules = list(rules or all_rules())
     say = progress or (lambda _message: None)
