@@ -66,8 +66,8 @@ def test_demo_loads_and_loading_again_changes_nothing(tmp_path, capsys, settings
     assert "jiandu otp_code 用户名" in out and "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in out
     assert Record.objects.count() == 300
     assert f"监督预警 alerts: {first.alerts} 条" in out
-    # Nothing new but the five import runs themselves, each logged.
-    assert f"存证日志 ledger: {first.ledger_entries + 5} 条，验证通过 (verified)" in out
+    # Nothing new but the five import runs and the rule run themselves, each logged.
+    assert f"存证日志 ledger: {first.ledger_entries + 6} 条，验证通过 (verified)" in out
     # The notary's state went on from the first run: the second run's checkpoint is signed by
     # the same witness (a fresh state would have refused nothing, a lost one would conflict).
     assert "jiandu witness serve --key" in out
