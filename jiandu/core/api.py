@@ -50,6 +50,15 @@ class ApiError(Exception):
         super().__init__(self.message)
 
 
+def module_user(request, module, message: str):
+    """The signed-in user if their role may open ``module`` (a ``core.modules`` entry) as its
+    pages allow, else a 403 with ``message`` (Chinese, English in brackets)."""
+    user = request.auth
+    if not module.allows(user):
+        raise ApiError(403, message)
+    return user
+
+
 def error_body(status: int, message: str | None = None, *, code: str | None = None,
                details: list[dict] | None = None) -> dict:
     exc = ApiError(status, message, code=code, details=details)

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 
 from jiandu.accounts.choices import AuditAction
 from jiandu.accounts.services import audit_record
-from jiandu.core.api import ERRORS, ApiError
+from jiandu.core.api import ERRORS, ApiError, module_user
 from jiandu.core.modules import module_by_slug
 
 from . import note, selectors, services
@@ -20,11 +20,7 @@ LEDGER = module_by_slug("ledger")
 
 
 def _viewer(request):
-    """The signed-in user if their role may open the ledger (as its page)."""
-    user = request.auth
-    if not LEDGER.allows(user):
-        raise ApiError(403, "您的角色不能查看存证日志 (your role may not read the ledger)")
-    return user
+    return module_user(request, LEDGER, "您的角色不能查看存证日志 (your role may not read the ledger)")
 
 
 class CosignatureOut(Schema):

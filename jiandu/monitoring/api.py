@@ -9,7 +9,16 @@ from typing import Annotated
 from django.core.exceptions import ValidationError
 from ninja import Field, Path, Query, Router, Schema
 
-from jiandu.core.api import ERRORS, USCC_PATTERN, ApiError, Error, IsoDate, limit_field, next_field
+from jiandu.core.api import (
+    ERRORS,
+    USCC_PATTERN,
+    ApiError,
+    Error,
+    IsoDate,
+    limit_field,
+    module_user,
+    next_field,
+)
 from jiandu.core.modules import module_by_slug
 from jiandu.records.choices import PartyType
 
@@ -32,11 +41,8 @@ AlertId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _viewer(request):
-    """The signed-in user if their role sees alerts (not officers: the navigation's rule)."""
-    user = request.auth
-    if not MONITORING.allows(user):
-        raise ApiError(403, "您的角色不能查看监督预警 (your role may not read alerts)")
-    return user
+    # Not officers: the navigation's rule.
+    return module_user(request, MONITORING, "您的角色不能查看监督预警 (your role may not read alerts)")
 
 
 class AlertOut(Schema):

@@ -28,6 +28,8 @@ from jiandu.monitoring.engine import run_rules
 from jiandu.monitoring.models import Alert, AlertComment, AlertEvent
 from tests.conftest import staff_client_fixture  # noqa: F401
 
+from .test_verify import _verify_command
+
 pytestmark = pytest.mark.django_db
 AS_OF, YEAR = dt.date(2026, 7, 15), 2025
 
@@ -35,20 +37,6 @@ AS_OF, YEAR = dt.date(2026, 7, 15), 2025
 def _sql(query: str, params=()) -> None:
     with connection.cursor() as cur:
         cur.execute(query, params)
-
-
-def _verify_command() -> tuple[bool, str]:
-    from io import StringIO
-
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    out = StringIO()
-    try:
-        call_command("ledger", "verify", stdout=out, stderr=StringIO())
-    except CommandError as exc:
-        return False, out.getvalue() + str(exc)
-    return True, out.getvalue()
 
 
 def _problems(result) -> dict[str, str]:
