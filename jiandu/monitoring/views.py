@@ -85,7 +85,14 @@ def run_list(request):
 @require(*RUN_VIEWERS)
 def run_detail(request, pk: int):
     page = selectors.rule_run_detail(pk)
-    return render(request, "monitoring/run.html", {**page, "title": _("规则运行 #%(n)s") % {"n": pk}})
+    receipt = None
+    if module_by_slug("ledger").allows(request.user):
+        from jiandu.ledger.choices import EntryKind
+        from jiandu.ledger.selectors import entry_positions
+
+        receipt = entry_positions(EntryKind.RULE_RUN, [str(pk)]).get(str(pk))
+    return render(request, "monitoring/run.html", {**page, "receipt_pk": receipt,
+                                                   "title": _("规则运行 #%(n)s") % {"n": pk}})
 
 
 @require(*VIEWERS)

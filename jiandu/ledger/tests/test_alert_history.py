@@ -184,3 +184,15 @@ def test_each_finished_rule_run_is_an_entry_and_a_changed_count_is_reported(hand
     assert ledger_verify().ok
     _sql("UPDATE monitoring_rulerun SET counts = %s WHERE id = %s", ['{"legal_review": 0}', run.pk])
     assert "数据被改动" in _problems(ledger_verify())[f"规则运行 {run.pk}"]
+
+
+def test_a_rule_runs_page_offers_its_receipt_to_the_ledgers_roles(handled, staff_client):
+    from jiandu.monitoring.models import RuleRun
+
+    run = RuleRun.objects.get()
+    page = staff_client("leader").get(reverse("monitoring:run", args=[run.pk]))
+    (entry,) = entries_for(RULE_RUN, str(run.pk))
+    assert page.context["receipt_pk"] == entry.pk and 'id="run-receipt"' in page.content.decode()
+    # A street's supervisor sees runs, not the ledger.
+    street = staff_client("street_supervisor", region_code="370117001").get(reverse("monitoring:run", args=[run.pk]))
+    assert street.status_code == 200 and 'id="run-receipt"' not in street.content.decode()
