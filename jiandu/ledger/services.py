@@ -740,7 +740,7 @@ def _verify_references(result: VerifyResult, chunk: int) -> None:
 _ALERT_NAMES = {ALERT_EVENT: "预警处理记录 {}", ALERT_COMMENT: "预警评论 {}", RULE_RUN: "规则运行 {}"}
 
 
-def _alert_history_pages(chunk: int) -> Iterator[tuple[str, list[str], dict]]:
+def _logged_row_pages(chunk: int) -> Iterator[tuple[str, list[str], dict]]:
     """Every handling step and comment of the alerts, and every finished rule run, a page at a
     time: (entry kind, the page's keys, the expected content of each, version 1)."""
     from jiandu.monitoring import selectors as monitoring
@@ -763,7 +763,7 @@ def _verify_alerts(result: VerifyResult, chunk: int) -> None:
     from jiandu.monitoring.models import AlertComment, AlertEvent, RuleRun
     from jiandu.monitoring.selectors import alerts_unlike_history
 
-    for kind, keys_, expected in _alert_history_pages(chunk):
+    for kind, keys_, expected in _logged_row_pages(chunk):
         if kind != RULE_RUN:
             result.alert_steps += len(keys_)
         _compare(result, keys_, expected, kind, _ALERT_NAMES[kind].format)
@@ -799,7 +799,7 @@ def ledger_backfill(*, chunk: int = 2000, user=None) -> dict[str, int]:
     pages = itertools.chain(
         ((RECORD, [v["ext_id"] for v in page], expected) for page, expected, _ in _record_pages(chunk)),
         ((REFERENCE_KINDS[kind], keys_, expected) for kind, keys_, expected in _reference_pages(chunk)),
-        _alert_history_pages(chunk))
+        _logged_row_pages(chunk))
     for entry_kind, keys_, expected in pages:
         items = _unlogged(keys_, expected, entry_kind)
         if items:
