@@ -198,7 +198,8 @@ def ledger_import_run_append(*, run, path: str | Path) -> None:
     ledger_append(kind=IMPORT_RUN, key=str(run.pk), content=content)
     # robust: the rows are committed by then, and a signing problem must not fail the import;
     # it is logged and the next checkpoint covers these entries.
-    transaction.on_commit(lambda: checkpoint_publish(force=True), robust=True)
+    transaction.on_commit(lambda: checkpoint_publish(force=True, witness_timeout=ON_COMMIT_WITNESS_TIMEOUT),
+                          robust=True)
 
 
 # How long a checkpoint signed after someone's write waits for each witness: the person waits
