@@ -410,12 +410,20 @@ def rule_catalog(user) -> list[dict]:
 
 
 def alerts_listed(user, filters: dict | None = None) -> QuerySet:
-    """``alerts_for`` with each row's rule name (``rule_name``), for the list page."""
-    from django.db.models import Case, CharField, Value, When
+    """``alerts_for`` with each row's rule name (``rule_name``) and how many comments it has
+    (``comments_n``: a department's explanation is one), for the list page. The count is a
+    subquery per row shown, through the comments' alert index."""
+    from django.db.models import Case, CharField, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    from .models import AlertComment
 
     names = Case(*(When(rule=rule.code, then=Value(rule.name)) for rule in all_rules()),
                  default="rule", output_field=CharField())
-    return alerts_for(user, filters).annotate(rule_name=names)
+    comments = (AlertComment.objects.filter(alert=OuterRef("pk")).order_by().values("alert")
+                .annotate(n=Count("id")).values("n"))
+    return alerts_for(user, filters).annotate(
+        rule_name=names, comments_n=Coalesce(Subquery(comments, output_field=IntegerField()), 0))
 
 
 # ---------------------------------------------------------------- rule runs

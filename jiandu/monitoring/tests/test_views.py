@@ -139,6 +139,22 @@ def test_list_shows_counts_by_rule_and_agency_with_filter_links(staff_client, wo
     assert 'id="bulk-form"' in page and 'id="select-all"' in page
 
 
+def test_the_list_says_which_alerts_have_comments(staff_client, world):
+    """A department answers an alert by commenting: the list shows which alerts have comments."""
+    from jiandu.monitoring import services
+
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    for text in ("法制审核意见已补录，附件已上传", "请核对"):
+        services.alert_comment(user=liaison.user, alert_id=world.alerts["A1"].pk, text=text)
+    response = staff_client(Role.SUPERVISOR).get(reverse("monitoring:alerts"))
+    counts = {a.record_id: a.comments_n for a in response.context["page"].items}
+    assert counts == {"A1": 2, "A2": 0, "A3": 0, "B1": 0, "S1": 0, "B2": 0}
+    row = response.content.decode().split(f'id="alert-row-{world.alerts["A1"].pk}"')[1].split("</tr>")[0]
+    assert "评论 2 条" in row
+    other = response.content.decode().split(f'id="alert-row-{world.alerts["A2"].pk}"')[1].split("</tr>")[0]
+    assert "评论" not in other
+
+
 def test_list_query_count_does_not_grow_with_rows(staff_client, world, django_assert_max_num_queries):
     client = staff_client(Role.SUPERVISOR)
     for n in range(30):
