@@ -82,6 +82,7 @@ class AlertFilters(Schema):
     assignee: str | None = Field(None, min_length=1, max_length=150,
                                  description="承办人用户名：只列指派给该用户的预警")
     unassigned: bool = Field(False, description="true：只列尚未指派承办人的预警")
+    commented: bool | None = Field(None, description="true：只列有评论的预警（如部门的说明）；false：只列没有评论的")
     current: bool = Field(True, description="true（默认）：仅最近一次运行仍发现的预警；false：含已不再触发的"
                                             "（status=resolved 时总是包含）")
     after: int | None = Field(None, ge=1, le=MAX_ID, description="游标：上一页返回的 next；省略则从第一页开始")

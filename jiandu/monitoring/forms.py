@@ -28,6 +28,8 @@ class AlertFilterForm(FilterForm):
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[ANY, (ACTIVE, _("未办结（待处理或已确认）")), *AlertStatus.choices])
     assignee = forms.ChoiceField(label=_("承办人"), required=False)
+    commented = forms.ChoiceField(label=_("评论"), required=False,
+                                  choices=[ANY, ("yes", _("有评论（如部门说明）")), ("no", _("无评论"))])
     date_from = forms.DateField(label=_("发现日期自"), required=False, widget=date_input())
     date_to = forms.DateField(label=_("至"), required=False, widget=date_input())
     party = forms.CharField(label=_("相对人证件号码"), required=False, max_length=18)
@@ -50,6 +52,10 @@ class AlertFilterForm(FilterForm):
     def clean_assignee(self):
         assignee = self.cleaned_data["assignee"]
         return self.user.pk if assignee == MINE else assignee
+
+    def clean_commented(self):
+        value = self.cleaned_data["commented"]
+        return {"yes": True, "no": False}.get(value)
 
     def clean_status(self):
         status = self.cleaned_data["status"]

@@ -62,7 +62,8 @@ def alerts_for(user, filters: dict | None = None) -> QuerySet:
     """Alerts ``user`` may see, newest first, narrowed by ``filters`` (empty values ignored):
     rule, agency (code), region (区划代码 prefix of the agency: a street), status (one or a
     list), party (a full 身份证号 or 统一社会信用代码), record (id), assignee (a user id, or
-    ``UNASSIGNED`` for the alerts nobody has taken), assignee_username, date_from / date_to
+    ``UNASSIGNED`` for the alerts nobody has taken), assignee_username, commented (True: those
+    with a comment, a department's explanation say; False: those without), date_from / date_to
     (first found, local dates), current (default true: found by the latest run; false adds
     alerts that stopped firing)."""
     from jiandu.core.crypto import keyed_hash
@@ -89,6 +90,13 @@ def alerts_for(user, filters: dict | None = None) -> QuerySet:
         qs = qs.filter(assignee_id=filters["assignee"])
     if filters.get("assignee_username"):
         qs = qs.filter(assignee__username=filters["assignee_username"])
+    if filters.get("commented") is not None:
+        from django.db.models import Exists, OuterRef
+
+        from .models import AlertComment
+
+        commented = Exists(AlertComment.objects.filter(alert=OuterRef("pk")))
+        qs = qs.filter(commented if filters["commented"] else ~commented)
     party = (filters.get("party") or "").strip().upper()
     if party:
         key = keyed_hash(party) if is_id_number(party) else party if is_uscc(party) else None

@@ -276,3 +276,14 @@ def test_rules_catalogue(api, world):
     assert (legal["total"], legal["active"]) == (5, 5) and "第五十八条" in legal["basis"]
     scoped = {r["code"]: r["total"] for r in api(Role.LIAISON, agency=world.a).get("/alerts/rules").json()}
     assert scoped["legal_review"] == 3
+
+
+def test_the_list_filters_by_whether_an_alert_has_comments(api, world):
+    from jiandu.monitoring import services
+
+    supervisor = api()
+    services.alert_comment(user=supervisor.user, alert_id=world.alerts["B1"].pk, text="请说明")
+    items = supervisor.get("/alerts", commented="true").json()["items"]
+    assert [a["record"] for a in items] == ["B1"]
+    items = supervisor.get("/alerts", commented="false").json()["items"]
+    assert "B1" not in {a["record"] for a in items} and len(items) == 5

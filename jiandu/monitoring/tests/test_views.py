@@ -153,6 +153,10 @@ def test_the_list_says_which_alerts_have_comments(staff_client, world):
     assert "评论 2 条" in row
     other = response.content.decode().split(f'id="alert-row-{world.alerts["A2"].pk}"')[1].split("</tr>")[0]
     assert "评论" not in other
+    supervisor = staff_client(Role.SUPERVISOR)
+    assert ids(supervisor.get(reverse("monitoring:alerts"), {"commented": "yes"})) == {"A1"}
+    assert ids(supervisor.get(reverse("monitoring:alerts"), {"commented": "no"})) == {"A2", "A3", "B1", "S1", "B2"}
+    assert len(ids(supervisor.get(reverse("monitoring:alerts"), {"commented": "bogus"}))) == 6
 
 
 def test_list_query_count_does_not_grow_with_rows(staff_client, world, django_assert_max_num_queries):
