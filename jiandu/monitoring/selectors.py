@@ -308,7 +308,8 @@ def assignee_choices() -> QuerySet:
 
 def alert_dashboard(user) -> dict:
     """What the home page's alert panel draws: counts per status, per rule and per agency (top
-    10), the current total, and the waiting alerts assigned to ``user`` (a supervisor's to-do).
+    10), the current total, the waiting alerts assigned to ``user`` (a supervisor's to-do) and,
+    for a department's user, its waiting alerts that nobody has commented on (its to-do).
     One aggregate query grouped by agency, rule and status (at most a few thousand rows for a
     district: agencies x rules x statuses), summed here four ways."""
     from collections import Counter
@@ -337,6 +338,10 @@ def alert_dashboard(user) -> dict:
             rules_active[row["rule"]] += n
             agencies_active[row["agency_id"]] += n
     top = sorted(agencies, key=lambda code: (-agencies[code], code or ""))[:10]
+    unanswered = None
+    if getattr(user, "agency_id", None):
+        # A department's to-do: its waiting alerts it has not explained yet (no comment).
+        unanswered = alerts_for(user, {"status": list(ACTIVE_STATUSES), "commented": False}).count()
     return {
         "total": sum(statuses.values()),
         "active": sum(statuses[s] for s in ACTIVE_STATUSES),
@@ -344,6 +349,8 @@ def alert_dashboard(user) -> dict:
         "mine": mine if HANDLING.allows(user) else None,
         # Each rule's newest waiting alert (its id), for ``alerts_latest``.
         "newest": newest,
+        # A department's waiting alerts without a comment; None for everyone else.
+        "unanswered": unanswered,
         "statuses": [{"status": s.value, "label": str(s.label), "n": statuses[s.value]} for s in AlertStatus],
         "rules": [{"rule": r.code, "name": r.name, "total": rules[r.code], "active": rules_active[r.code]}
                   for r in all_rules() if rules[r.code]],

@@ -159,6 +159,21 @@ def test_the_list_says_which_alerts_have_comments(staff_client, world):
     assert len(ids(supervisor.get(reverse("monitoring:alerts"), {"commented": "bogus"}))) == 6
 
 
+def test_a_departments_home_page_counts_its_waiting_alerts_without_an_explanation(staff_client, world):
+    from jiandu.monitoring import services
+
+    liaison = staff_client(Role.LIAISON, world.a.code)
+    data = _alerts_data(liaison.get(reverse("home")).content.decode())
+    assert data["unanswered"] == 3  # A1, A2, A3
+    services.alert_comment(user=liaison.user, alert_id=world.alerts["A1"].pk, text="已补录法制审核意见")
+    page = liaison.get(reverse("home")).content.decode()
+    assert _alerts_data(page)["unanswered"] == 2
+    assert 'id="stat-alerts-unanswered"' in page and "?status=active&amp;commented=no" in page
+    # A supervisor's home page has its own to-do instead.
+    supervisor = staff_client(Role.SUPERVISOR).get(reverse("home")).content.decode()
+    assert _alerts_data(supervisor)["unanswered"] is None and 'id="stat-alerts-unanswered"' not in supervisor
+
+
 def test_list_query_count_does_not_grow_with_rows(staff_client, world, django_assert_max_num_queries):
     client = staff_client(Role.SUPERVISOR)
     for n in range(30):
