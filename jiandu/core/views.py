@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -17,7 +16,6 @@ from jiandu.accounts.access import public, require
 from jiandu.accounts.choices import AuditAction
 from jiandu.accounts.middleware import GATE_ALWAYS, gate_exempt
 from jiandu.accounts.services import audit_record
-from jiandu.core.calendar import calendar_missing_year
 from jiandu.core.excel import xlsx_export
 from jiandu.core.modules import EVERYONE, module_by_slug
 from jiandu.core.pagination import keyset_page
@@ -38,14 +36,11 @@ def home(request):
     # Alerts only for the roles whose navigation has them (an officer's department answers
     # them through its liaison).
     if monitoring is not None and monitoring.allows(request.user):
-        from jiandu.monitoring.selectors import alert_dashboard, alerts_latest, rules_overdue
-        from jiandu.monitoring.services import RUNS
+        from jiandu.monitoring.selectors import alert_dashboard, alerts_latest, rule_warnings
 
         context["alerts"] = alert_dashboard(request.user)
-        runs = RUNS.allows(request.user)
-        context["rules_overdue"] = rules_overdue() if runs else None
-        context["calendar_missing"] = calendar_missing_year(timezone.localdate()) if runs else None
-        context["latest_alerts"] = alerts_latest(request.user, 10, context["alerts"]["newest"])
+        context.update(rule_warnings(request.user))
+        context["latest_alerts"] = alerts_latest(request.user, context["alerts"]["newest"])
     return render(request, "core/home.html", context)
 
 

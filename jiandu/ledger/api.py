@@ -11,7 +11,7 @@ from jiandu.accounts.services import audit_record
 from jiandu.core.api import ERRORS, ApiError, module_user
 from jiandu.core.modules import module_by_slug
 
-from . import note, selectors, services
+from . import selectors, services
 from .choices import EntryKind
 
 router = Router(tags=["全过程记录存证"])
@@ -47,10 +47,7 @@ def list_logs(request):
     out = []
     for view in selectors.ledger_shards():
         checkpoint = view.checkpoint
-        text = None
-        if checkpoint is not None:
-            lines, _ = services.cosignature_lines(checkpoint)
-            text = note.add_signature_lines(checkpoint.note, lines) if lines else checkpoint.note
+        text = services.cosigned_note(checkpoint)[0] if checkpoint is not None else None
         out.append({
             "year": view.shard.year, "origin": view.shard.origin, "hash_alg": view.shard.hash_alg,
             "size": view.shard.size, "checkpoint": text,

@@ -106,7 +106,6 @@ def alert_entries(user, alert_id: str) -> list[LogEntry] | None:
     from jiandu.monitoring.models import Alert
 
     from .choices import EntryKind
-    from .models import EntryKey
     from .storage import positions_entries
 
     if not alert_id.isdigit():
@@ -116,11 +115,9 @@ def alert_entries(user, alert_id: str) -> list[LogEntry] | None:
         return None
     events = [str(pk) for pk in alert.events.values_list("pk", flat=True)]
     comments = [str(pk) for pk in alert.comments.values_list("pk", flat=True)]
-    positions = sorted(
-        EntryKey.objects.filter(kind=EntryKind.ALERT_EVENT, key__in=events).values_list("position", flat=True)
-        .union(EntryKey.objects.filter(kind=EntryKind.ALERT_COMMENT, key__in=comments)
-               .values_list("position", flat=True)))
-    return positions_entries(positions)
+    positions = [*entry_positions(EntryKind.ALERT_EVENT, events).values(),
+                 *entry_positions(EntryKind.ALERT_COMMENT, comments).values()]
+    return positions_entries(sorted(positions))
 
 
 def entry_for_receipt(user, pk: int) -> LogEntry | None:
@@ -144,14 +141,33 @@ def entry_for_receipt(user, pk: int) -> LogEntry | None:
 
 def entry_positions(kind: str, keys: list[str]) -> dict[str, int]:
     """The position of the newest entry of each object ``kind`` ``key`` among ``keys`` that has
-    one (what a receipt link names), in one query."""
+    one (what a receipt link names), in one query (none for no keys)."""
     from .models import EntryKey
 
     found: dict[str, int] = {}
+    if not keys:
+        return found
     for key, position in (EntryKey.objects.filter(kind=kind, key__in=keys).order_by("position")
                           .values_list("key", "position")):
         found[key] = position
     return found
+
+
+def receipt_positions(user, kind: str, keys: list[str]) -> dict[str, int] | None:
+    """``entry_positions`` for a page that offers receipts of what it shows; None when ``user``
+    may not open the ledger, whose receipt download refuses them."""
+    from jiandu.core.modules import module_by_slug
+
+    if not module_by_slug("ledger").allows(user):
+        return None
+    return entry_positions(kind, keys)
+
+
+def search_kind(value: str | None) -> tuple[str, str]:
+    """The ledger page's search kind asked for (the record's when unknown) and its label."""
+    labels = {kind: label for kind, label, _ in SEARCH_KINDS}
+    kind = value if value in labels else "record"
+    return kind, labels[kind]
 
 
 # Receipts brought back for checking: a few KiB each (the entry, ~25 proof hashes, a signed note).

@@ -392,6 +392,13 @@ def cosignature_lines(checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
     return lines, vkeys
 
 
+def cosigned_note(checkpoint: Checkpoint) -> tuple[str, list[str]]:
+    """The checkpoint's signed note with the cosignature lines of the witnesses still configured,
+    and their verifier keys: what a receipt or a monitor needs to check it."""
+    lines, vkeys = cosignature_lines(checkpoint)
+    return (note.add_signature_lines(checkpoint.note, lines) if lines else checkpoint.note), vkeys
+
+
 # ------------------------------------------------------------------ receipts
 
 def receipt_build(*, entry: LogEntry) -> dict:
@@ -405,8 +412,7 @@ def receipt_build(*, entry: LogEntry) -> dict:
     if checkpoint is None:
         checkpoint_publish(shard=shard, force=True)
         checkpoint = selectors.latest_checkpoint(shard)
-    lines, vkeys = cosignature_lines(checkpoint)
-    text = note.add_signature_lines(checkpoint.note, lines) if lines else checkpoint.note
+    text, vkeys = cosigned_note(checkpoint)
     return build_receipt(
         hash_alg=shard.hash_alg, origin=shard.origin, kind=entry.kind, key=entry.key,
         entry=entry.content, index=entry.index, tree_size=checkpoint.size,

@@ -48,12 +48,11 @@ def _page(request, **extra):
 @require(*LEDGER_ROLES)
 def index(request):
     q = (request.GET.get("q") or "").strip()
-    kinds = {value: (label, key_name) for value, label, key_name in selectors.SEARCH_KINDS}
-    kind = request.GET.get("kind") if request.GET.get("kind") in kinds else "record"
+    kind, label = selectors.search_kind(request.GET.get("kind"))
     found = None
     if q:
         entries = selectors.object_entries(request.user, kind, q)
-        found = {"q": q, "kind": kind, "kind_label": kinds[kind][0], "entries": entries,
+        found = {"q": q, "kind": kind, "kind_label": label, "entries": entries,
                  "several_objects": kind == "alert"}
         if entries:
             latest = entries[-1]

@@ -53,6 +53,20 @@ def rules_overdue(last: RuleRun | None = None) -> dict | None:
     return {"since": last.finished_at, "days": waited.days}
 
 
+def rule_warnings(user, last: RuleRun | None = None) -> dict:
+    """What keeps the rules from running as they should, for those who see rule runs and can
+    have it mended: the rules have stopped running (``rules_overdue``; ``last`` is the last run
+    where the caller has it) and the calendar lacks a year soon needed. None each for the rest."""
+    from jiandu.core.calendar import calendar_missing_year
+
+    from .services import RUNS
+
+    if not RUNS.allows(user):
+        return {"rules_overdue": None, "calendar_missing": None}
+    return {"rules_overdue": rules_overdue(last),
+            "calendar_missing": calendar_missing_year(timezone.localdate())}
+
+
 def _current(qs: QuerySet) -> QuerySet:
     """Alerts the latest run found (an alert no run finds any longer carries its last run)."""
     return qs.filter(last_seen_run__isnull=True)
@@ -132,16 +146,12 @@ def alert_counts_by_agency(user) -> list[dict]:
     )
 
 
-def alerts_latest(user, limit: int = 10, newest: dict[str, int] | None = None) -> list[Alert]:
+def alerts_latest(user, newest: dict[str, int], limit: int = 10) -> list[Alert]:
     """The alerts still waiting for a supervisor that are the newest of their rule, newest first,
     for the home page: a run numbers its new alerts rule by rule, so the newest ten alone would
     all be one rule's. ``newest`` ({rule: its newest waiting alert's id}) is what
-    ``alert_dashboard`` found already; without it, one grouped query finds it. Each alert has
-    ``rule_name`` and ``facts_text``, its detail after the rule's explanation (which the name
-    says already)."""
-    if newest is None:
-        newest = dict(_current(scoped(Alert.objects.all(), user)).filter(status__in=ACTIVE_STATUSES)
-                      .values("rule").annotate(newest=Max("id")).order_by().values_list("rule", "newest"))
+    ``alert_dashboard`` found in its grouped query. Each alert has ``rule_name`` and
+    ``facts_text``, its detail after the rule's explanation (which the name says already)."""
     ids = sorted(newest.values(), reverse=True)[:limit]
     picked = list(alerts_listed(user, {"status": list(ACTIVE_STATUSES)}).defer("facts").filter(pk__in=ids))
     for alert in picked:
@@ -391,6 +401,21 @@ def alert_page(user, pk: int, *, party_alerts: int = 20) -> dict:
     return {**page, "facts_shown": facts_shown(alert.facts), "party_alerts": others}
 
 
+def history_receipts(user, events: list, comments: list) -> bool:
+    """Give each step and comment of an alert ``receipt_pk``, the ledger position its receipt
+    downloads by; False (and nothing given) when ``user`` may not open the ledger."""
+    from jiandu.ledger.choices import EntryKind
+    from jiandu.ledger.selectors import receipt_positions
+
+    for kind, rows in ((EntryKind.ALERT_EVENT, events), (EntryKind.ALERT_COMMENT, comments)):
+        found = receipt_positions(user, kind, [str(row.pk) for row in rows])
+        if found is None:
+            return False
+        for row in rows:
+            row.receipt_pk = found.get(str(row.pk))
+    return True
+
+
 def next_waiting(user, pk: int, filters: dict | None = None) -> int | None:
     """The alert to handle after ``pk``: the next older alert still open in ``user``'s scope
     among those ``filters`` (the list it was opened from, as ``alerts_for`` takes them) select,
@@ -448,9 +473,13 @@ def rule_runs() -> QuerySet:
     return RuleRun.objects.order_by("-id")
 
 
-def rule_run_detail(pk: int) -> dict:
+def rule_run_detail(user, pk: int) -> dict:
     """One run with each rule's findings in the rules' order (a rule the run did not run has
-    None), the rules the run names that no longer exist last."""
+    None), the rules the run names that no longer exist last, and the ledger position of its
+    receipt for ``user`` (None without one, or when they may not open the ledger)."""
+    from jiandu.ledger.choices import EntryKind
+    from jiandu.ledger.selectors import receipt_positions
+
     run = get_object_or_404(RuleRun, pk=pk)
     counts = run.counts or {}
     rules = [{"rule": r.code, "name": r.name, "basis": r.basis, "n": counts.get(r.code)}
@@ -458,7 +487,8 @@ def rule_run_detail(pk: int) -> dict:
     known = {r.code for r in all_rules()}
     rules += [{"rule": code, "name": code, "basis": "", "n": n}
               for code, n in sorted(counts.items()) if code not in known]
-    return {"run": run, "rules": rules, "total": sum(counts.values())}
+    receipt = (receipt_positions(user, EntryKind.RULE_RUN, [str(run.pk)]) or {}).get(str(run.pk))
+    return {"run": run, "rules": rules, "total": sum(counts.values()), "receipt_pk": receipt}
 
 
 # ---------------------------------------------------------------- the handling as the ledger logs it

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +14,6 @@ from django.views.decorators.http import require_POST
 from jiandu.accounts.access import SUPERVISION, require
 from jiandu.accounts.choices import AuditAction
 from jiandu.accounts.services import audit_record
-from jiandu.core.calendar import calendar_missing_year
 from jiandu.core.modules import module_by_slug
 from jiandu.core.views import export_list, is_partial, render_list
 from jiandu.records.choices import PartyType
@@ -55,9 +53,7 @@ def alert_list(request):
     context["last_run"], failed = selectors.run_state()
     # Why the alerts are older than expected is for those who run the checks.
     context["failed_run"] = failed if context["can_see_runs"] else None
-    context["rules_overdue"] = selectors.rules_overdue(context["last_run"]) if context["can_see_runs"] else None
-    context["calendar_missing"] = (calendar_missing_year(timezone.localdate()) if context["can_see_runs"]
-                                   else None)
+    context.update(selectors.rule_warnings(request.user, context["last_run"]))
     if context["can_handle"]:
         context["bulk_form"] = BulkForm()
     if not is_partial(request):
@@ -84,14 +80,7 @@ def run_list(request):
 
 @require(*RUN_VIEWERS)
 def run_detail(request, pk: int):
-    page = selectors.rule_run_detail(pk)
-    receipt = None
-    if module_by_slug("ledger").allows(request.user):
-        from jiandu.ledger.choices import EntryKind
-        from jiandu.ledger.selectors import entry_positions
-
-        receipt = entry_positions(EntryKind.RULE_RUN, [str(pk)]).get(str(pk))
-    return render(request, "monitoring/run.html", {**page, "receipt_pk": receipt,
+    return render(request, "monitoring/run.html", {**selectors.rule_run_detail(request.user, pk),
                                                    "title": _("规则运行 #%(n)s") % {"n": pk}})
 
 
@@ -128,23 +117,6 @@ def _last_list(request) -> tuple[str, dict]:
     return query, AlertFilterForm(QueryDict(query), user=request.user).filters()
 
 
-def _receipts(user, page: dict) -> bool:
-    """For the ledger's users, each step and comment of the alert gets ``receipt_pk``, the
-    position of its ledger entry (what the receipt download takes); False for everyone else."""
-    from jiandu.core.modules import module_by_slug
-
-    if not module_by_slug("ledger").allows(user):
-        return False
-    from jiandu.ledger.choices import EntryKind
-    from jiandu.ledger.selectors import entry_positions
-
-    for kind, rows in ((EntryKind.ALERT_EVENT, page["events"]), (EntryKind.ALERT_COMMENT, page["comments"])):
-        found = entry_positions(kind, [str(row.pk) for row in rows]) if rows else {}
-        for row in rows:
-            row.receipt_pk = found.get(str(row.pk))
-    return True
-
-
 def _render_alert(request, pk: int, *, forms: dict | None = None):
     page = selectors.alert_page(request.user, pk)
     alert, record = page["alert"], page["record"]
@@ -163,7 +135,7 @@ def _render_alert(request, pk: int, *, forms: dict | None = None):
         **page,
         "can_handle": handles,
         "can_see_runs": services.RUNS.allows(request.user),
-        "receipts": _receipts(request.user, page),
+        "receipts": selectors.history_receipts(request.user, page["events"], page["comments"]),
         "next_waiting": selectors.next_waiting(request.user, pk, filters) if handles else None,
         "list_query": list_query,
         "can_acknowledge": handles and can(alert.status, "acknowledge"),

@@ -161,7 +161,7 @@ def test_selectors_counts_latest_and_detail(alerts, users, district):
     assert by_agency == {district.a.code: 2, district.b.code: 1}
     assert [r["total"] for r in selectors.alert_counts_by_agency(users["liaison_a"])] == [2]
     services.alert_dismiss(user=sup, alert_id=alerts["A2"].pk, reason="误报")
-    assert [a.record_id for a in selectors.alerts_latest(sup, 5)] == ["B1"]  # the rule's newest waiting one
+    assert [a.record_id for a in selectors.alerts_latest(sup, selectors.alert_dashboard(sup)["newest"], 5)] == ["B1"]  # the rule's newest waiting one
     detail = selectors.alert_detail(sup, alerts["A1"].pk)
     assert detail["rule"].basis.startswith("《中华人民共和国行政处罚法》第五十八条")
     assert detail["record"].ext_id == "A1" and detail["party"] == detail["record"].party_id_plain
@@ -206,14 +206,14 @@ def test_the_newest_alerts_are_each_rules_newest(district, users):
                         party=district.org())
     run_rules(as_of=D(2026, 7, 15), year=2025, rules=[get_rule("legal_review"), get_rule("hearing_notice")])
     sup = users["sup"]
-    latest = selectors.alerts_latest(sup, 5)
+    latest = selectors.alerts_latest(sup, selectors.alert_dashboard(sup)["newest"], 5)
     assert [(a.rule, a.record_id) for a in latest] == [("legal_review", "M3"), ("hearing_notice", "H3")]
     assert latest[0].rule_name == "重大执法决定未经法制审核"
     assert latest[0].facts_text == latest[0].detail.split("：", 1)[1] and latest[0].facts_text
-    assert [a.pk for a in selectors.alerts_latest(sup, 1)] == [latest[0].pk]
+    assert [a.pk for a in selectors.alerts_latest(sup, selectors.alert_dashboard(sup)["newest"], 1)] == [latest[0].pk]
     # Handled ones leave the panel; the dashboard's own counts find the same.
     services.alert_dismiss(user=sup, alert_id=latest[0].pk, reason="已补录")
-    assert [a.record_id for a in selectors.alerts_latest(sup)] == ["M2", "H3"]
+    assert [a.record_id for a in selectors.alerts_latest(sup, selectors.alert_dashboard(sup)["newest"])] == ["M2", "H3"]
     newest = selectors.alert_dashboard(sup)["newest"]
-    assert [a.record_id for a in selectors.alerts_latest(sup, 10, newest)] == ["M2", "H3"]
-    assert [a.record_id for a in selectors.alerts_latest(users["liaison_a"], 10)] == ["M2", "H3"]
+    assert [a.record_id for a in selectors.alerts_latest(sup, newest, 10)] == ["M2", "H3"]
+    assert [a.record_id for a in selectors.alerts_latest(users["liaison_a"], selectors.alert_dashboard(users["liaison_a"])["newest"], 10)] == ["M2", "H3"]
