@@ -11,7 +11,7 @@ BROWSER_STAMP := node_modules/.installed
 
 .PHONY: demo test test-sqlite test-pg lint bench install browser-deps serve clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py jiandu/ledger/_hashes.c
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 (Python 3.11 is required)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -61,4 +61,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var node_modules test-artifacts
+	rm -rf $(VENV) var node_modules test-artifacts build
+	find jiandu -name '*.so' -delete

@@ -33,6 +33,7 @@ from .models import ENTRY_SHARD_STRIDE, Checkpoint, Cosignature, EntryKey, Shard
 from .storage import (
     LedgerItem,
     LogEntry,
+    batch_hasher,
     canonical_json,
     consistency_proof_for,
     inclusion_proof_for,
@@ -484,7 +485,7 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
     """Recompute every leaf of ``shard`` from its bundles' contents and the root from the
     leaves; compare with the leaf hashes of the level-0 tiles, the shard's head and its latest
     checkpoint (and signature). Each entry's (kind, key, position) goes into ``digest``."""
-    hasher = Hasher(shard.hash_alg)
+    hasher = batch_hasher(shard.hash_alg)
     checkpoint = selectors.latest_checkpoint(shard)
     signed_root = None
     if checkpoint is not None:
@@ -502,7 +503,7 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
         _verify_cosignatures(checkpoint, result, where)
     tree = CompactRange(hasher)
     size = 0
-    leaf, base = hasher.leaf, entry_pk(shard.pk, 0)
+    base = entry_pk(shard.pk, 0)
     for bundle, leaves in shard_bundles(shard, max(1, chunk // 256)):
         if bundle.first != size:
             result.add(f"{shard.origin}#{size}", "日志条目缺失", "log entry missing")
@@ -511,9 +512,9 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
             result.add(f"{shard.origin}#{bundle.first}", f"日志条目包被改动：{bundle.error}",
                        "a log bundle was changed: its lines do not match its count")
             return
-        for at, (data, (kind, key)) in enumerate(zip(bundle.contents, bundle.keys, strict=True)):
+        for at, (h, (kind, key)) in enumerate(zip(hasher.leaves(bundle.contents), bundle.keys,
+                                                  strict=True)):
             index = bundle.first + at
-            h = leaf(data)
             if at >= len(leaves) or h != leaves[at]:
                 result.add(key, f"日志条目 #{index} 内容与叶哈希不符（{kind}）",
                            f"log entry #{index} content does not match its leaf hash")

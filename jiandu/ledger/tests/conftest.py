@@ -111,3 +111,18 @@ def handled(load_samples):
     services.alert_comment(user=sup, alert_id=second.pk, text="请部门说明情况")
     services.alert_bulk_assign(user=sup, alert_ids=[third.pk, fourth.pk], assignee=sup)
     return {"sup": sup, "dismissed": first, "commented": second, "assigned": [third, fourth]}
+
+
+@pytest.fixture(params=["c", "python"])
+def hashing(request, monkeypatch):
+    """Each append's batch hashing and bundle checks by the C accelerator (skipped where it is
+    not built) and by pure Python, which must agree byte for byte."""
+    from jiandu.ledger import merkle, storage
+
+    if request.param == "c":
+        if storage._hashes is None:
+            pytest.skip("the C accelerator (jiandu/ledger/_hashes.c) is not built")
+    else:
+        monkeypatch.setattr(storage, "_hashes", None)
+        monkeypatch.setattr(storage, "_HASHERS", {"sm3": merkle.SM3, "sha256": merkle.SHA256})
+    return request.param

@@ -56,7 +56,7 @@ def stored_leaves(shard: Shard) -> list[bytes]:
 
 
 @pytest.mark.parametrize("alg", ["sm3", "sha256"])
-def test_batches_across_tile_boundaries_keep_root_heads_and_entries(alg):
+def test_batches_across_tile_boundaries_keep_root_heads_and_entries(alg, hashing):
     shard = shard_for_year(2025, hash_alg=alg)
     hasher = Hasher(alg)
     expected: list[bytes] = []
@@ -329,7 +329,7 @@ def test_entry_at_reads_across_bundles_and_by_position():
     (LedgerItem("rec\nord", "K", {}), "制表符"),
     (LedgerItem("record", "K", {"when": object()}), "无法转为 JSON"),
 ])
-def test_bad_items_are_refused_before_anything_is_written(item, message):
+def test_bad_items_are_refused_before_anything_is_written(item, message, hashing):
     with pytest.raises(ValueError, match=message):
         ledger_append_many(items=[*items(0, 3), item], year=2025)
     assert not EntryBundle.objects.exists() and not EntryKey.objects.exists()

@@ -1,0 +1,103 @@
+"""The optional C accelerator against the pure Python it stands in for: the same bytes."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jiandu.ledger import merkle, storage
+
+_hashes = pytest.importorskip("jiandu.ledger._hashes")
+
+ALGS = ["sha256", "sm3"]
+
+
+@pytest.mark.parametrize("alg", ALGS)
+@settings(max_examples=200, deadline=None)
+@given(datas=st.lists(st.binary(max_size=600), max_size=40))
+def test_leaves_are_the_pure_hashers(alg, datas):
+    hasher = merkle.Hasher(alg)
+    assert _hashes.leaves(alg, datas) == [hasher.leaf(d) for d in datas]
+
+
+@pytest.mark.parametrize("alg", ALGS)
+@settings(max_examples=200, deadline=None)
+@given(pairs=st.lists(st.tuples(st.binary(min_size=32, max_size=32),
+                                st.binary(min_size=32, max_size=32)), max_size=40))
+def test_nodes_are_the_pure_hashers(alg, pairs):
+    hasher = merkle.Hasher(alg)
+    lefts, rights = [a for a, _ in pairs], [b for _, b in pairs]
+    assert _hashes.nodes(alg, lefts, rights) == [hasher.node(a, b) for a, b in pairs]
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_a_batch_hasher_gives_the_pure_roots_and_proof_nodes(alg):
+    datas = [f'{{"n":{i},"名称":"执法检查"}}'.encode() for i in range(1000)]
+    pure, fast = merkle.Hasher(alg), storage.batch_hasher(alg)
+    assert fast.leaves is not pure.leaves
+    slow_tree, fast_tree = merkle.CompactRange(pure), merkle.CompactRange(fast)
+    for lo, hi in ((0, 1), (1, 17), (17, 256), (256, 1000)):
+        assert (slow_tree.extend_collect(pure.leaves(datas[lo:hi]), 4)
+                == fast_tree.extend_collect(fast.leaves(datas[lo:hi]), 4))
+        assert slow_tree.root() == fast_tree.root() == merkle.root(pure, pure.leaves(datas[:hi]))
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="unsupported"):
+        _hashes.leaves("md5", [b"x"])
+    with pytest.raises(TypeError, match="not bytes"):
+        _hashes.leaves("sha256", [b"x", "y"])
+    with pytest.raises(TypeError, match="must be bytes"):
+        _hashes.nodes("sm3", [b"x"], [None])
+    with pytest.raises(ValueError, match="as many"):
+        _hashes.nodes("sm3", [b"x"], [])
+    with pytest.raises(TypeError):
+        _hashes.leaves("sha256", 5)
+
+
+def _reference(parts):
+    for part in parts:
+        if type(part) is not bytes or part[:1] != b"{" or b"\n" in part or b"\r" in part:
+            return None
+        try:
+            part.decode()
+        except UnicodeDecodeError:
+            return None
+    return b"\n".join(parts)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(parts=st.lists(st.one_of(
+    st.binary(max_size=40).map(lambda b: b"{" + b),
+    st.text(max_size=40).map(lambda t: ("{" + t).encode("utf-8", "surrogatepass")),
+    st.just(b""), st.just("{}")), max_size=6))
+def test_join_lines_checks_as_the_python_decoder(parts):
+    assert _hashes.join_lines(parts) == _reference(parts)
+
+
+def test_join_lines_at_every_utf8_boundary():
+    # Every sequence of up to three bytes drawn from the values where UTF-8's ranges turn
+    # (overlong leads, surrogates, past U+10FFFF, truncation, line breaks), placed at each
+    # alignment of the 8-byte ASCII step and with text after it.
+    values = [0x00, 0x0A, 0x0D, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+              0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+    checked = 0
+    for k in (1, 2, 3):
+        for combo in itertools.product(values, repeat=k):
+            for pad in (b"", b"abc", b"abcdefg"):
+                for tail in (b"", b"0123456789"):
+                    part = b"{" + pad + bytes(combo) + tail
+                    assert _hashes.join_lines([part]) == _reference([part]), part
+                    checked += 1
+    for text in ("𝄞", "\U0010ffff", "执法", "\u0800", "\ud7ff", "\ue000"):
+        assert _hashes.join_lines([("{" + text + "}").encode()]) is not None
+    assert checked > 100_000
+
+
+def test_the_accelerator_is_what_appends_use():
+    # Built by `make install` (setup.py); a machine without a C compiler still appends, slower.
+    assert storage._hashes is _hashes
+    assert storage._hasher("sha256").leaves.func is _hashes.leaves
