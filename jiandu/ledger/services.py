@@ -28,12 +28,12 @@ from jiandu.core.crypto import DecryptionError, decrypt_text, keyed_hash
 from jiandu.records.interchange.schema import KINDS
 
 from . import keys, note, selectors
+from .fast import batch_hasher
 from .merkle import CompactRange, Hasher
 from .models import ENTRY_SHARD_STRIDE, Checkpoint, Cosignature, EntryKey, Shard, entry_pk
 from .storage import (
     LedgerItem,
     LogEntry,
-    batch_hasher,
     canonical_json,
     consistency_proof_for,
     inclusion_proof_for,

@@ -11,7 +11,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from itertools import groupby
 from operator import attrgetter
 
@@ -25,11 +24,7 @@ from psycopg.types.numeric import Int2, Int8
 from jiandu.records.interchange.schema import canonical_json as _canonical_json
 
 from . import merkle
-
-try:
-    from . import _hashes
-except ImportError:  # not built (no C compiler or OpenSSL headers): pure Python, slower
-    _hashes = None
+from .fast import _hashes, batch_hasher
 from .merkle import CompactRange, Hasher, ProofError
 from .models import (
     BUNDLE_SIZE,
@@ -167,17 +162,6 @@ def _check_bundle(items: Sequence[LedgerItem], datas: Sequence[bytes]) -> None:
 
 
 # ------------------------------------------------------------------ shards
-
-def batch_hasher(name: str) -> Hasher:
-    """``Hasher(name)`` whose list functions (``leaves``, ``nodes``: an append's and a
-    verification's inner loops) are the C accelerator's when it is built (``_hashes.c``, the
-    same OpenSSL as hashlib), else the pure-Python ones; the bytes are the same."""
-    hasher = Hasher(name)
-    if _hashes is not None:
-        hasher.leaves = partial(_hashes.leaves, hasher.name)
-        hasher.nodes = partial(_hashes.nodes, hasher.name)
-    return hasher
-
 
 _HASHERS = {name: batch_hasher(name) for name in ("sm3", "sha256")}
 
