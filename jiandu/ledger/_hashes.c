@@ -272,7 +272,109 @@ join_lines(PyObject *self, PyObject *parts)
     return out;
 }
 
+/* A text attribute of an item that the fast path takes as it is: an exact str of 1..max
+   characters. */
+static int
+short_str(PyObject *v, Py_ssize_t max)
+{
+    return PyUnicode_CheckExact(v) && PyUnicode_GET_LENGTH(v) > 0 && PyUnicode_GET_LENGTH(v) <= max;
+}
+
+static PyObject *s_kind, *s_key, *s_content, *s_content_json, *s_file_hashes;
+
+/* item_data(items, dumps, kind_max, key_max) -> (datas, kinds, keys), or None when any item
+   is not the usual kind: exact str kind and key of 1..max characters, no file hashes, and
+   either content_json bytes starting with '{' (content None) or a dict content (content_json
+   None) that dumps serialises. The caller then checks every item in Python, which names the
+   one at fault; a dict that dumps refuses is left to it too. */
+static PyObject *
+item_data(PyObject *self, PyObject *args)
+{
+    PyObject *items, *dumps, *seq = NULL, *datas = NULL, *kinds = NULL, *keys = NULL;
+    Py_ssize_t kind_max, key_max;
+    if (!PyArg_ParseTuple(args, "OOnn:item_data", &items, &dumps, &kind_max, &key_max))
+        return NULL;
+    seq = PySequence_Fast(items, "item_data() needs a sequence of items");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **it = PySequence_Fast_ITEMS(seq);
+    datas = PyList_New(n);
+    kinds = PyList_New(n);
+    keys = PyList_New(n);
+    if (datas == NULL || kinds == NULL || keys == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *kind = PyObject_GetAttr(it[i], s_kind);
+        if (kind == NULL)
+            goto fail;
+        PyList_SET_ITEM(kinds, i, kind);
+        PyObject *key = PyObject_GetAttr(it[i], s_key);
+        if (key == NULL)
+            goto fail;
+        PyList_SET_ITEM(keys, i, key);
+        if (!short_str(kind, kind_max) || !short_str(key, key_max))
+            goto other;
+        PyObject *files = PyObject_GetAttr(it[i], s_file_hashes);
+        if (files == NULL)
+            goto fail;
+        int has_files = PyObject_IsTrue(files);
+        Py_DECREF(files);
+        if (has_files < 0)
+            goto fail;
+        if (has_files)
+            goto other;
+        PyObject *data = PyObject_GetAttr(it[i], s_content_json);
+        if (data == NULL)
+            goto fail;
+        PyObject *content = PyObject_GetAttr(it[i], s_content);
+        if (content == NULL) {
+            Py_DECREF(data);
+            goto fail;
+        }
+        if (data == Py_None && PyDict_CheckExact(content)) {
+            Py_DECREF(data);
+            data = PyObject_CallOneArg(dumps, content);
+            Py_DECREF(content);
+            if (data == NULL) {
+                PyErr_Clear();
+                goto other;
+            }
+            if (!PyBytes_CheckExact(data)) {
+                Py_DECREF(data);
+                goto other;
+            }
+        } else {
+            int usual = content == Py_None && PyBytes_CheckExact(data)
+                        && PyBytes_GET_SIZE(data) > 0 && PyBytes_AS_STRING(data)[0] == '{';
+            Py_DECREF(content);
+            if (!usual) {
+                Py_DECREF(data);
+                goto other;
+            }
+        }
+        PyList_SET_ITEM(datas, i, data);
+    }
+    Py_DECREF(seq);
+    return Py_BuildValue("(NNN)", datas, kinds, keys);
+other:
+    Py_DECREF(seq);
+    Py_DECREF(datas);
+    Py_DECREF(kinds);
+    Py_DECREF(keys);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    Py_XDECREF(datas);
+    Py_XDECREF(kinds);
+    Py_XDECREF(keys);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"item_data", item_data, METH_VARARGS,
+     "item_data(items, dumps, kind_max, key_max) -> (datas, kinds, keys), or None when an "
+     "item needs the full check."},
     {"join_lines", join_lines, METH_O,
      "join_lines(parts) -> b'\\n'.join(parts), or None when a part is not bytes starting with "
      "'{', is not UTF-8 or holds a line break."},
@@ -291,5 +393,11 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__hashes(void)
 {
+    if ((s_kind = PyUnicode_InternFromString("kind")) == NULL
+            || (s_key = PyUnicode_InternFromString("key")) == NULL
+            || (s_content = PyUnicode_InternFromString("content")) == NULL
+            || (s_content_json = PyUnicode_InternFromString("content_json")) == NULL
+            || (s_file_hashes = PyUnicode_InternFromString("file_hashes")) == NULL)
+        return NULL;
     return PyModule_Create(&module);
 }

@@ -102,3 +102,46 @@ def test_the_accelerator_is_what_appends_use():
     # Built by `make install` (setup.py); a machine without a C compiler still appends, slower.
     assert storage._hashes is _hashes
     assert storage._hasher("sha256").leaves.func is _hashes.leaves
+
+
+_kinds = st.one_of(st.sampled_from(["record", "alert_event", "", "k" * 33, "rec\tord"]),
+                   st.integers())
+_keys = st.one_of(st.text(max_size=3), st.text(min_size=99, max_size=102), st.none())
+_contents = st.one_of(st.none(), st.dictionaries(st.text(max_size=3), st.integers(), max_size=3),
+                      st.just({"when": object()}), st.just(["not", "a", "dict"]))
+_jsons = st.one_of(st.none(), st.just(b'{"a":1}'), st.just(b"[1]"), st.just(b""),
+                   st.just("{}"), st.just(b'{"a":"\xff"}'))
+_odd = st.builds(storage.LedgerItem, _kinds, _keys, _contents,
+                 st.sampled_from([(), ("ab" * 32,), []]), _jsons)
+_usual = st.one_of(
+    st.builds(storage.LedgerItem, st.just("record"), st.text(min_size=1, max_size=100),
+              st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=3)),
+    st.builds(storage.LedgerItem, st.just("alert_event"), st.text(min_size=1, max_size=5),
+              content_json=st.just(b'{"a":1}')))
+_items = st.one_of(_usual, _usual, _usual, _odd)
+
+
+@settings(max_examples=500, deadline=None)
+@given(items=st.lists(_items, min_size=1, max_size=4))
+def test_item_data_takes_only_what_the_python_checks_take_unchanged(items):
+    fast = _hashes.item_data(items, storage._canonical_json, storage._KIND_MAX, storage._KEY_MAX)
+    if fast is None:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(storage, "_hashes", None)
+        datas, kinds, keys, _given = storage._item_data(items)
+    assert fast == (datas, kinds, keys)
+
+
+def test_item_data_leaves_every_unusual_item_to_python():
+    dumps, kmax, ymax = storage._canonical_json, storage._KIND_MAX, storage._KEY_MAX
+    good = storage.LedgerItem("record", "K", {"b": 1, "a": "执法"})
+    assert _hashes.item_data([good], dumps, kmax, ymax) == ([b'{"a":"\xe6\x89\xa7\xe6\xb3\x95","b":1}'],
+                                                            ["record"], ["K"])
+    for bad in (storage.LedgerItem("", "K", {}), storage.LedgerItem("record", "K" * 101, {}),
+                storage.LedgerItem("record", "K", {}, ("ab" * 32,)),
+                storage.LedgerItem("record", "K", {"when": object()}),
+                storage.LedgerItem("record", "K", content_json=b"[1]"),
+                storage.LedgerItem("record", "K", {}, content_json=b"{}"),
+                storage.LedgerItem("record", "K", ["a"])):
+        assert _hashes.item_data([good, bad], dumps, kmax, ymax) is None, bad
