@@ -423,7 +423,7 @@ def _insert_keys(cur, kinds: list[str], keys: list[str], base: int) -> None:
     rest: list[int] = []
     at = 0
     for kind, run in groupby(kinds):
-        count = sum(1 for _ in run)
+        count = len(list(run))
         if count >= 16:
             try:
                 array = orjson.dumps(keys[at:at + count]).decode()
