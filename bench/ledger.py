@@ -332,6 +332,7 @@ def _goals(pym: dict, results: list[tuple[str, str, dict]]) -> list[str]:
         return []
     _, best, fastest = min(results, key=lambda x: x[2]["cpu"])
     ratio = pym["cpu"] / fastest["cpu"]
+    wall = pym["append"] / fastest["append"]
     proofs = []
     for label in dict.fromkeys(label for label, _, _ in results):
         slowest = max(max(r["inclusion"], r["consistency"])
@@ -340,8 +341,11 @@ def _goals(pym: dict, results: list[tuple[str, str, dict]]) -> list[str]:
                       f"{slowest * 1000:.2f} ms)")
     growth = max(max(r["rss"].values()) - min(r["rss"].values()) for _, _, r in results)
     return [
-        f"Goals in this run: throughput ≥ 3× pymerkle's — {'met' if ratio >= 3 else 'not met'}"
-        f" (best CPU ratio {ratio:.1f}×: {best}); proofs < 1 ms — {'; '.join(proofs)}; "
+        f"Goals in this run: throughput ≥ 3× pymerkle's — in CPU time "
+        f"{'met' if ratio >= 3 else 'not met'} ({ratio:.1f}×: {best}), in wall-clock time "
+        f"{'met' if wall >= 3 else 'not met'} ({wall:.1f}×, the same row: both logs also wait "
+        f"for the disk to take the same ~{pym['append'] - pym['cpu']:.1f} s of writes); "
+        f"proofs < 1 ms — {'; '.join(proofs)}; "
         f"memory flat — RSS grows at most {growth:.0f} MiB from a tenth of the run to its end.",
     ]
 
