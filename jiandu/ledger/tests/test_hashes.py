@@ -145,3 +145,22 @@ def test_item_data_leaves_every_unusual_item_to_python():
                 storage.LedgerItem("record", "K", {}, content_json=b"{}"),
                 storage.LedgerItem("record", "K", ["a"])):
         assert _hashes.item_data([good, bad], dumps, kmax, ymax) is None, bad
+
+
+def test_an_algorithm_the_accelerator_lacks_stays_pure(monkeypatch):
+    from jiandu.ledger import fast
+
+    class WithoutSM3:
+        @staticmethod
+        def leaves(alg, datas):
+            if alg == "sm3":
+                raise ValueError("OpenSSL has no usable sm3")
+            return _hashes.leaves(alg, datas)
+
+        nodes = staticmethod(_hashes.nodes)
+
+    monkeypatch.setattr(fast, "_hashes", WithoutSM3)
+    sm3, sha = batch_hasher("sm3"), batch_hasher("sha256")
+    assert not hasattr(sm3.leaves, "func")  # its own pure-Python function, not a partial
+    assert sha.leaves.func is WithoutSM3.leaves
+    assert sm3.leaves([b"x"]) == [merkle.SM3.leaf(b"x")]
