@@ -164,3 +164,13 @@ def test_an_algorithm_the_accelerator_lacks_stays_pure(monkeypatch):
     assert not hasattr(sm3.leaves, "func")  # its own pure-Python function, not a partial
     assert sha.leaves.func is WithoutSM3.leaves
     assert sm3.leaves([b"x"]) == [merkle.SM3.leaf(b"x")]
+
+
+def test_a_deploy_without_the_accelerator_is_warned(monkeypatch):
+    from jiandu.ledger import fast
+    from jiandu.ledger.apps import accelerator_check
+
+    assert accelerator_check() == []
+    monkeypatch.setattr(fast, "_hashes", None)
+    (warning,) = accelerator_check()
+    assert warning.id == "ledger.W001" and "纯 Python" in warning.msg
