@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jiandu.accounts.choices import AuditAction
@@ -36,6 +36,7 @@ from .storage import (
     LogEntry,
     canonical_json,
     consistency_proof_for,
+    in_values,
     inclusion_proof_for,
     ledger_append,
     ledger_append_many,
@@ -579,8 +580,12 @@ def _logged_versions(entry_kind: str, keys_: list[str],
     reads the key index and the level-0 tiles only. The contents of the other entries are read
     from their bundles, for their version.
     """
-    rows = list(EntryKey.objects.filter(kind=entry_kind, key__in=keys_)
-                .values_list("key", "position"))
+    qn = connection.ops.quote_name
+    where, params = in_values(qn("key"), keys_)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {qn('key')}, position FROM {qn(EntryKey._meta.db_table)} "
+                    f"WHERE kind = %s AND {where}", [entry_kind, *params])
+        rows = cur.fetchall()
     if not rows:
         return {}
     leaves = stored_leaves([pos for _, pos in rows])
@@ -638,9 +643,14 @@ def _history(expected: dict, kind: str, keys_: list[str], derive) -> int:
     """Add the expected content of every history version of ``keys_``; returns how many."""
     from jiandu.records.models import Revision
 
+    qn = connection.ops.quote_name
+    where, params = in_values(qn("key"), keys_)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {qn('key')}, version, content FROM {qn(Revision._meta.db_table)} "
+                    f"WHERE kind = %s AND {where}", [kind, *params])
+        rows = cur.fetchall()
     n = 0
-    for key, version, content in (Revision.objects.filter(kind=kind, key__in=keys_)
-                                  .values_list("key", "version", "content")):
+    for key, version, content in rows:
         n += 1
         try:
             want = derive(json.loads(content), version)

@@ -737,9 +737,26 @@ def entry_at_position(position: int) -> LogEntry | None:
     return entry_at(shard, position & _INDEX_MASK) if shard is not None and position >= 0 else None
 
 
+def in_values(column: str, values: Sequence) -> tuple[str, list]:
+    """SQL for ``column IN values`` bound as one parameter however many values there are
+    (``= ANY(array)`` on PostgreSQL, ``json_each`` on SQLite), and its parameters.
+
+    ``ledger verify`` asks for thousands of keys a query: as a list of placeholders, building
+    and parsing the statement (Django's lookup, psycopg's placeholder scan) cost more than the
+    database's answer, ~20 s of a 73 s verify at 1M records.
+    """
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    try:
+        return f"{column} IN (SELECT value FROM json_each(%s))", [orjson.dumps(values).decode()]
+    except TypeError:  # a key orjson refuses (a lone surrogate): bound one by one
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
 def stored_leaves(positions: Iterable[int]) -> dict[int, bytes]:
     """{position: stored leaf hash} of entries anywhere in the log, from their level-0 tiles,
-    each tile read once (500 a query)."""
+    each tile read once (2,000 a query)."""
     tiles_of: dict[int, set[int]] = {}
     for pos in positions:
         tiles_of.setdefault(pos // ENTRY_SHARD_STRIDE, set()).add((pos & _INDEX_MASK) >> TILE_HEIGHT)
@@ -748,11 +765,10 @@ def stored_leaves(positions: Iterable[int]) -> dict[int, bytes]:
     with connection.cursor() as cur:
         for shard_id, wanted in tiles_of.items():
             wanted = sorted(wanted)
-            for lo in range(0, len(wanted), 500):
-                part = wanted[lo:lo + 500]
+            for lo in range(0, len(wanted), 2000):
+                where, params = in_values(qn("index"), wanted[lo:lo + 2000])
                 cur.execute(f"SELECT {qn('index')}, hashes FROM {qn(Tile._meta.db_table)} WHERE "
-                            f"shard_id = %s AND level = 0 AND {qn('index')} IN "
-                            f"({', '.join(['%s'] * len(part))})", [shard_id, *part])
+                            f"shard_id = %s AND level = 0 AND {where}", [shard_id, *params])
                 tiles.update(((shard_id, i), bytes(h)) for i, h in cur.fetchall())
     out = {}
     for shard_id, wanted in tiles_of.items():
