@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -29,7 +30,7 @@ from jiandu.records.interchange.schema import KINDS
 
 from . import keys, note, selectors
 from .fast import batch_hasher
-from .merkle import CompactRange, Hasher
+from .merkle import CompactRange
 from .models import ENTRY_SHARD_STRIDE, Checkpoint, Cosignature, EntryKey, Shard, entry_pk
 from .storage import (
     LedgerItem,
@@ -469,17 +470,24 @@ def _verify_cosignatures(checkpoint: Checkpoint, result: VerifyResult, where: st
 
 class _KeyDigest:
     """An order-independent digest of (kind, key, position) triples per kind: the bundles'
-    and the key index's must agree, compared in constant memory whatever order each is read in."""
+    and the key index's must agree, compared in constant memory whatever order each is read in.
+
+    Each triple's "kind<TAB>key<TAB>position" is hashed (SHA-256 leaf hashes, a batch a call:
+    through the accelerator ~0.5 µs a triple where one blake2b a call took 2.5) and the hashes
+    are summed per kind, modulo 2^256, with their count.
+    """
+
+    _HASH = batch_hasher("sha256")
 
     def __init__(self):
         self.kinds: dict[str, list[int]] = {}
 
-    def add(self, kind: str, key: str, position: int) -> None:
-        h = int.from_bytes(hashlib.blake2b(f"{kind}\t{key}\t{position}".encode(),
-                                           digest_size=16).digest(), "big")
-        acc = self.kinds.setdefault(kind, [0, 0])
-        acc[0] += 1
-        acc[1] = (acc[1] + h) & ((1 << 128) - 1)
+    def add_many(self, triples: Iterable[tuple[str, str, int]]) -> None:
+        for kind, group in itertools.groupby(triples, key=itemgetter(0)):
+            lines = [f"{k}\t{key}\t{pos}".encode() for k, key, pos in group]
+            acc = self.kinds.setdefault(kind, [0, 0])
+            acc[0] += len(lines)
+            acc[1] = (acc[1] + sum(map(int.from_bytes, self._HASH.leaves(lines)))) % (1 << 256)
 
 
 def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDigest) -> None:
@@ -505,6 +513,9 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
     tree = CompactRange(hasher)
     size = 0
     base = entry_pk(shard.pk, 0)
+    # The tree grows a bundle at a time (its nodes a level at a time), split where the latest
+    # checkpoint's size falls so that its root is compared there.
+    step = 64
     for bundle, leaves in shard_bundles(shard, max(1, chunk // 256)):
         if bundle.first != size:
             result.add(f"{shard.origin}#{size}", "日志条目缺失", "log entry missing")
@@ -513,20 +524,27 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
             result.add(f"{shard.origin}#{bundle.first}", f"日志条目包被改动：{bundle.error}",
                        "a log bundle was changed: its lines do not match its count")
             return
-        for at, (h, (kind, key)) in enumerate(zip(hasher.leaves(bundle.contents), bundle.keys,
-                                                  strict=True)):
-            index = bundle.first + at
-            if at >= len(leaves) or h != leaves[at]:
-                result.add(key, f"日志条目 #{index} 内容与叶哈希不符（{kind}）",
-                           f"log entry #{index} content does not match its leaf hash")
-            digest.add(kind, key, base + index)
-            tree.append(h)
-            size += 1
-            result.entries += 1
-            if signed_root is not None and size == checkpoint.size:
-                if tree.root() != signed_root:
-                    result.add(f"checkpoint {shard.origin}@{size}", "日志与最新检查点的根哈希不符",
-                               "log does not match the latest checkpoint's root")
+        hashes = hasher.leaves(bundle.contents)
+        if hashes != leaves:
+            for at, (h, (kind, key)) in enumerate(zip(hashes, bundle.keys, strict=True)):
+                if at >= len(leaves) or h != leaves[at]:
+                    index = bundle.first + at
+                    result.add(key, f"日志条目 #{index} 内容与叶哈希不符（{kind}）",
+                               f"log entry #{index} content does not match its leaf hash")
+        first = base + bundle.first
+        digest.add_many((kind, key, first + at) for at, (kind, key) in enumerate(bundle.keys))
+        n = len(hashes)
+        if signed_root is not None and size < checkpoint.size <= size + n:
+            cut = checkpoint.size - size
+            tree.extend_collect(hashes[:cut], step)
+            if tree.root() != signed_root:
+                result.add(f"checkpoint {shard.origin}@{checkpoint.size}", "日志与最新检查点的根哈希不符",
+                           "log does not match the latest checkpoint's root")
+            tree.extend_collect(hashes[cut:], step)
+        else:
+            tree.extend_collect(hashes, step)
+        size += n
+        result.entries += n
     if size != shard.size or tree.root() != bytes(shard.root):
         result.add(f"{shard.origin}", "日志树头与条目不符", "tree head does not match the entries")
     if checkpoint is not None and checkpoint.size > size:
@@ -537,9 +555,9 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
 def _verify_key_index(result: VerifyResult, digest: _KeyDigest, chunk: int) -> None:
     """The key index (kind, key, position), read in any order, against the bundles' digest."""
     index = _KeyDigest()
-    for kind, key, position in (EntryKey.objects.values_list("kind", "key", "position")
-                                .iterator(chunk_size=chunk)):
-        index.add(kind, key, position)
+    rows = EntryKey.objects.values_list("kind", "key", "position").iterator(chunk_size=chunk)
+    while page := list(itertools.islice(rows, chunk)):
+        index.add_many(page)
     for kind in sorted(set(index.kinds) | set(digest.kinds)):
         want, have = digest.kinds.get(kind, [0, 0]), index.kinds.get(kind, [0, 0])
         if want != have:
@@ -590,15 +608,18 @@ def _logged_versions(entry_kind: str, keys_: list[str],
         return {}
     leaves = stored_leaves([pos for _, pos in rows])
     algs = dict(Shard.objects.values_list("pk", "hash_alg"))
-    hashers = {alg: Hasher(alg) for alg in set(algs.values())}
-    wanted: dict[tuple[str, str, bytes], tuple[int, bytes]] = {}
-    # Each expected version hashed once per hash algorithm its object's entries are under.
+    # Each expected version hashed once per hash algorithm its object's entries are under,
+    # a list at a time.
+    versions: dict[str, list[tuple[str, int, bytes]]] = {alg: [] for alg in algs.values()}
     for key, alg in {(key, algs.get(pos // ENTRY_SHARD_STRIDE, "")) for key, pos in rows}:
-        if alg not in hashers:
-            continue
-        for version, (want, _why) in expected.get(key, {}).items():
-            if want is not None:
-                wanted.setdefault((key, alg, hashers[alg].leaf(want)), (version, want))
+        if alg in versions:
+            versions[alg].extend((key, version, want) for version, (want, _why)
+                                 in expected.get(key, {}).items() if want is not None)
+    wanted: dict[tuple[str, str, bytes], tuple[int, bytes]] = {}
+    for alg, found in versions.items():
+        hashes = batch_hasher(alg).leaves([want for _, _, want in found])
+        for (key, version, want), h in zip(found, hashes, strict=True):
+            wanted.setdefault((key, alg, h), (version, want))
     logged: dict[str, dict[int | None, list[bytes]]] = {}
     other: dict[int, str] = {}
     for key, pos in rows:
@@ -848,9 +869,14 @@ def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: 
         if not page:
             return
         last = page[-1]
-        wanted = [int(key) for key in page if key.isdigit()] if key_field == "pk" else page
-        present = {str(value) for value in model.objects.filter(**{f"{key_field}__in": wanted})
-                   .values_list(key_field, flat=True)}
+        integer = key_field == "pk"
+        wanted = [int(key) for key in page if key.isdigit()] if integer else page
+        qn = connection.ops.quote_name
+        column = qn(model._meta.pk.column if integer else model._meta.get_field(key_field).column)
+        where, params = in_values(column, wanted, integer=integer)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {column} FROM {qn(model._meta.db_table)} WHERE {where}", params)
+            present = {str(value) for (value,) in cur.fetchall()}
         for key in page:
             if key not in present:
                 result.add(name(key), "日志中的对象在数据库中不存在（被删除）",
