@@ -233,3 +233,48 @@ def test_a_changed_key_row_is_found(load_samples):
     _sql("INSERT INTO ledger_entrykey (kind, key, position) VALUES (%s, %s, %s)",
          ["record", "NO-SUCH-RECORD", row.position])
     assert "key index record" in {p.key for p in ledger_verify().problems}
+
+
+def _rewrite_leaf(entry, change) -> None:
+    """Change an entry's content and put its new leaf hash into its level-0 tile: a forgery
+    consistent within the rows, which only the tree and its signed checkpoint can show."""
+    from jiandu.ledger.merkle import Hasher
+
+    _edit_entry(entry, change)
+    new = entry_at_position(entry.pk)
+    tile = Tile.objects.get(shard=entry.shard, level=0, index=entry.index // 16)
+    hashes = bytearray(tile.hashes)
+    at = entry.index % 16 * 32
+    hashes[at:at + 32] = Hasher(entry.shard.hash_alg).leaf(new.content.encode())
+    _sql("UPDATE ledger_tile SET hashes = %s WHERE id = %s", [bytes(hashes), tile.pk])
+
+
+def test_a_rewritten_entry_with_its_leaf_breaks_the_signed_root(load_samples):
+    load_samples()
+    from jiandu.ledger.services import checkpoint_publish
+
+    checkpoint_publish(force=True)
+    key = Record.objects.order_by("ext_id").values_list("ext_id", flat=True)[5]
+    entry = entries_for("record", key)[-1]
+    _rewrite_leaf(entry, lambda line: line.replace(b'"version":1', b'"version":1 '))
+    result = ledger_verify()
+    problems = {(p.key, p.en) for p in result.problems}
+    # The entry's own leaf matches its tile now; the tree does not match its signed checkpoint
+    # nor its head, and the record no longer matches its entry.
+    assert not any("does not match its leaf hash" in en for _, en in problems)
+    origin = entry.shard.origin
+    assert any(k.startswith(f"checkpoint {origin}@") and "latest checkpoint's root" in en
+               for k, en in problems), problems
+    assert (origin, "tree head does not match the entries") in problems
+
+
+def test_entries_deleted_from_the_end_are_found(load_samples):
+    load_samples()
+    from jiandu.ledger.services import checkpoint_publish
+
+    checkpoint_publish(force=True)
+    last = EntryBundle.objects.order_by("-first").first()
+    _sql("DELETE FROM ledger_entrybundle WHERE id = %s", [last.pk])
+    result = ledger_verify()
+    assert any("checkpoint is larger than the log" in p.en for p in result.problems)
+    assert any(p.en == "tree head does not match the entries" for p in result.problems)
