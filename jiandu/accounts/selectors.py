@@ -146,11 +146,15 @@ def otp_config_url(*, user, key_hex: str) -> str:
 
 
 def otp_code(user) -> str:
-    """The code the user's authenticator shows now (for the demo's `jiandu otp_code`)."""
+    """The code the user's authenticator shows now (for the demo's `jiandu otp_code`).
+
+    Of this machine's clock, as a phone's would be: not shifted by the drift the server has
+    learned for the device (a code typed just after a step ends sets it to -1), which would
+    print the step already used, refused as a replay."""
     device = two_factor_device(user)
     if device is None:
         raise LookupError(f"{user.get_username()} 没有已绑定的动态口令设备 (no confirmed device)")
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
     return f"{totp.token():0{device.digits}d}"
 
 
