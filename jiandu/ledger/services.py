@@ -588,6 +588,17 @@ def _expected(row: dict, version: int) -> tuple[str, int, bytes | None, str]:
         record_ledger_content(row, version=version, party_key=party_key)), ""
 
 
+def _of_keys(model, columns: str, kind: str, keys_: list[str]) -> list[tuple]:
+    """(key, *columns) of the rows of ``model`` (a table with ``kind`` and ``key`` columns: the
+    key index, the history) of ``kind`` for ``keys_``, the keys bound as one parameter."""
+    qn = connection.ops.quote_name
+    where, params = in_values(qn("key"), keys_)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {qn('key')}, {columns} FROM {qn(model._meta.db_table)} "
+                    f"WHERE kind = %s AND {where}", [kind, *params])
+        return cur.fetchall()
+
+
 def _logged_versions(entry_kind: str, keys_: list[str],
                      expected: dict[str, dict[int, tuple[bytes | None, str]]],
                      ) -> dict[str, dict[int | None, list[bytes]]]:
@@ -598,12 +609,7 @@ def _logged_versions(entry_kind: str, keys_: list[str],
     reads the key index and the level-0 tiles only. The contents of the other entries are read
     from their bundles, for their version.
     """
-    qn = connection.ops.quote_name
-    where, params = in_values(qn("key"), keys_)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {qn('key')}, position FROM {qn(EntryKey._meta.db_table)} "
-                    f"WHERE kind = %s AND {where}", [entry_kind, *params])
-        rows = cur.fetchall()
+    rows = _of_keys(EntryKey, "position", entry_kind, keys_)
     if not rows:
         return {}
     leaves = stored_leaves([pos for _, pos in rows])
@@ -664,14 +670,8 @@ def _history(expected: dict, kind: str, keys_: list[str], derive) -> int:
     """Add the expected content of every history version of ``keys_``; returns how many."""
     from jiandu.records.models import Revision
 
-    qn = connection.ops.quote_name
-    where, params = in_values(qn("key"), keys_)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {qn('key')}, version, content FROM {qn(Revision._meta.db_table)} "
-                    f"WHERE kind = %s AND {where}", [kind, *params])
-        rows = cur.fetchall()
     n = 0
-    for key, version, content in rows:
+    for key, version, content in _of_keys(Revision, "version, content", kind, keys_):
         n += 1
         try:
             want = derive(json.loads(content), version)
