@@ -80,6 +80,11 @@ hash2(Alg *a, EVP_MD_CTX *base, const char *x, Py_ssize_t nx, const char *y, Py_
     return 0;
 }
 
+/* Each function takes its sequences as tuples (PySequence_Tuple): the items stay owned and the
+   length fixed while an allocation in the loop may run arbitrary code through the garbage
+   collector, which could otherwise shrink a list whose items are read by borrowed pointer, or
+   (join_lines) change the sizes between summing them and copying. A tuple comes back as itself. */
+
 static PyObject *
 leaves(PyObject *self, PyObject *args)
 {
@@ -89,7 +94,7 @@ leaves(PyObject *self, PyObject *args)
     Alg *a = alg_get(name);
     if (a == NULL)
         return NULL;
-    PyObject *seq = PySequence_Fast(datas, "leaves() needs a sequence of bytes");
+    PyObject *seq = PySequence_Tuple(datas);
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
@@ -128,10 +133,10 @@ nodes(PyObject *self, PyObject *args)
     Alg *a = alg_get(name);
     if (a == NULL)
         return NULL;
-    ls = PySequence_Fast(lefts, "nodes() needs sequences of bytes");
+    ls = PySequence_Tuple(lefts);
     if (ls == NULL)
         goto fail;
-    rs = PySequence_Fast(rights, "nodes() needs sequences of bytes");
+    rs = PySequence_Tuple(rights);
     if (rs == NULL)
         goto fail;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(ls);
@@ -236,7 +241,7 @@ utf8_line(const unsigned char *s, Py_ssize_t n)
 static PyObject *
 join_lines(PyObject *self, PyObject *parts)
 {
-    PyObject *seq = PySequence_Fast(parts, "join_lines() needs a sequence of bytes");
+    PyObject *seq = PySequence_Tuple(parts);
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), total = n ? n - 1 : 0;
@@ -294,7 +299,7 @@ item_data(PyObject *self, PyObject *args)
     Py_ssize_t kind_max, key_max;
     if (!PyArg_ParseTuple(args, "OOnn:item_data", &items, &dumps, &kind_max, &key_max))
         return NULL;
-    seq = PySequence_Fast(items, "item_data() needs a sequence of items");
+    seq = PySequence_Tuple(items);
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
