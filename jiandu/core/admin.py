@@ -34,11 +34,10 @@ class CalendarYearForm(forms.ModelForm):
                                                                      default_name=name)
             except ValueError as exc:
                 self.add_error(field, str(exc))
-        off = {d for d, _ in data.get("days_off_parsed", [])}
-        both = sorted(off & {d for d, _ in data.get("workdays_parsed", [])})
-        if both:
-            self.add_error("workdays", _("%(day)s 既是放假日又是上班日 (both a day off and a working day)")
-                           % {"day": both[0]})
+        clash = calendar.arrangement_clash(data.get("days_off_parsed", []),
+                                           data.get("workdays_parsed", []))
+        if clash:
+            self.add_error("workdays", clash)
         return data
 
 

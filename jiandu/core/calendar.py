@@ -253,14 +253,22 @@ def calendar_year_set(*, year: int, notice: str):
     return declared
 
 
+def arrangement_clash(days_off: Iterable[tuple[dt.date, str]],
+                      workdays: Iterable[tuple[dt.date, str]]) -> str | None:
+    """Why a notice's days cannot stand together (the first day listed both off and working,
+    in Chinese with the English beside), else None."""
+    both = sorted({d for d, _ in days_off} & {d for d, _ in workdays})
+    return f"{both[0]} 既是放假日又是上班日 ({both[0]} is both a day off and a working day)" if both else None
+
+
 def calendar_year_declare(*, year: int, notice: str, days_off: Iterable[tuple[dt.date, str]] = (),
                           workdays: Iterable[tuple[dt.date, str]] = ()):
     """Declare a year with its whole 放假安排 (the days off and the make-up working days of the
     notice, each with its name) in one change and one rebuild of the table."""
     days_off, workdays = list(days_off), list(workdays)
-    both = sorted({d for d, _ in days_off} & {d for d, _ in workdays})
-    if both:
-        raise ValueError(f"{both[0]} 既是放假日又是上班日 ({both[0]} is both a day off and a working day)")
+    clash = arrangement_clash(days_off, workdays)
+    if clash:
+        raise ValueError(clash)
     with _calendar_change():
         declared, _created = CalendarYear.objects.update_or_create(year=year, defaults={"notice": notice.strip()})
         for days, working in ((days_off, False), (workdays, True)):

@@ -84,9 +84,8 @@ class ReceiptOut(Schema):
                         "对象不存在、不在您的数据范围内或尚无条目时返回 404。")
 def get_receipt(request, query: Query[ReceiptQuery]):
     user = _viewer(request)
-    entry = selectors.entry_latest(query.kind, query.key)
-    if entry is not None:
-        entry = selectors.entry_for_receipt(user, entry.pk)
+    position = selectors.entry_positions(query.kind, [query.key]).get(query.key)
+    entry = selectors.entry_for_receipt(user, position) if position is not None else None
     if entry is None:
         raise ApiError(404)
     receipt = services.receipt_build(entry=entry)

@@ -25,9 +25,10 @@ def latest_checkpoint(shard: Shard) -> Checkpoint | None:
 
 
 def entry_latest(kind: str, key: str) -> LogEntry | None:
-    """The newest entry of the object ``kind`` ``key`` (its latest version), with its shard."""
-    entries = entries_for(kind, key)
-    return entries[-1] if entries else None
+    """The newest entry of the object ``kind`` ``key`` (its latest version), with its shard: its
+    position from the key index, then that one entry read (not every version's)."""
+    position = entry_positions(kind, [key]).get(key)
+    return entry_at_position(position) if position is not None else None
 
 
 def ledger_shards() -> list[ShardView]:

@@ -29,7 +29,6 @@ from jiandu.core.crypto import DecryptionError, decrypt_text, keyed_hash
 from jiandu.records.interchange.schema import KINDS
 
 from . import keys, note, selectors
-from .fast import batch_hasher
 from .merkle import CompactRange
 from .models import ENTRY_SHARD_STRIDE, Checkpoint, Cosignature, EntryKey, Shard, entry_pk
 from .storage import (
@@ -37,6 +36,7 @@ from .storage import (
     LogEntry,
     canonical_json,
     consistency_proof_for,
+    hasher_for,
     in_values,
     inclusion_proof_for,
     ledger_append,
@@ -477,7 +477,7 @@ class _KeyDigest:
     are summed per kind, modulo 2^256, with their count.
     """
 
-    _HASH = batch_hasher("sha256")
+    _HASH = hasher_for("sha256")
 
     def __init__(self):
         self.kinds: dict[str, list[int]] = {}
@@ -494,7 +494,7 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
     """Recompute every leaf of ``shard`` from its bundles' contents and the root from the
     leaves; compare with the leaf hashes of the level-0 tiles, the shard's head and its latest
     checkpoint (and signature). Each entry's (kind, key, position) goes into ``digest``."""
-    hasher = batch_hasher(shard.hash_alg)
+    hasher = hasher_for(shard.hash_alg)
     checkpoint = selectors.latest_checkpoint(shard)
     signed_root = None
     if checkpoint is not None:
@@ -623,7 +623,7 @@ def _logged_versions(entry_kind: str, keys_: list[str],
                                  in expected.get(key, {}).items() if want is not None)
     wanted: dict[tuple[str, str, bytes], tuple[int, bytes]] = {}
     for alg, found in versions.items():
-        hashes = batch_hasher(alg).leaves([want for _, _, want in found])
+        hashes = hasher_for(alg).leaves([want for _, _, want in found])
         for (key, version, want), h in zip(found, hashes, strict=True):
             wanted.setdefault((key, alg, h), (version, want))
     logged: dict[str, dict[int | None, list[bytes]]] = {}

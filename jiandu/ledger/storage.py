@@ -166,7 +166,9 @@ def _check_bundle(items: Sequence[LedgerItem], datas: Sequence[bytes]) -> None:
 _HASHERS = {name: batch_hasher(name) for name in ("sm3", "sha256")}
 
 
-def _hasher(name: str) -> Hasher:
+def hasher_for(name: str) -> Hasher:
+    """The log's hasher for algorithm ``name``, with the accelerator's list functions where it is
+    built (``fast.batch_hasher``), made once per process."""
     return _HASHERS.get(name) or Hasher(name)
 
 
@@ -351,7 +353,7 @@ def _prepare(items: list[LedgerItem]) -> _Batch:
 def _append(batch: _Batch, year: int) -> tuple[int, list[int]]:
     """Append a prepared batch to the shard of ``year``; its id and the items' indexes."""
     shard_id, hash_alg, old, old_frontier = _locked_head(year)
-    hasher = _hasher(hash_alg)
+    hasher = hasher_for(hash_alg)
     db_now = connection.ops.adapt_datetimefield_value(timezone.now())
     tree = CompactRange.from_bytes(hasher, old, old_frontier)
     levels = tree.extend_collect(hasher.leaves(batch.datas), TILE_HEIGHT)
@@ -537,7 +539,7 @@ def _write_tiles(cur, shard_id: int, old_size: int, levels: list[list[bytes]]) -
 
 def _node_hashes(shard: Shard, nodes: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     """The hashes of perfect subtrees (level, index) of ``shard``, from one query on its tiles."""
-    hasher = _hasher(shard.hash_alg)
+    hasher = hasher_for(shard.hash_alg)
     nodes = set(nodes)
     wanted = {}
     for level, index in nodes:
@@ -570,7 +572,7 @@ def _node_hashes(shard: Shard, nodes: Iterable[tuple[int, int]]) -> dict[tuple[i
 
 def _range_hashes(shard: Shard, ranges: list[tuple[int, int]]) -> list[bytes]:
     """MTH of each leaf range, all from one tile query."""
-    hasher = _hasher(shard.hash_alg)
+    hasher = hasher_for(shard.hash_alg)
     parts = [merkle.range_subtrees(lo, hi) for lo, hi in ranges]
     nodes = _node_hashes(shard, (n for p in parts for n in p))
     return [merkle.fold(hasher, [nodes[n] for n in p]) for p in parts]
@@ -587,7 +589,7 @@ def tree_root(shard: Shard, size: int) -> bytes:
     if size == shard.size:
         return bytes(shard.root)
     if size == 0:
-        return _hasher(shard.hash_alg).empty()
+        return hasher_for(shard.hash_alg).empty()
     return _range_hashes(shard, [(0, size)])[0]
 
 

@@ -120,7 +120,7 @@ def test_join_lines_at_every_utf8_boundary():
 def test_the_accelerator_is_what_appends_use():
     # Built by `make install` (setup.py); a machine without a C compiler still appends, slower.
     assert storage._hashes is _hashes
-    assert storage._hasher("sha256").leaves.func is _hashes.leaves
+    assert storage.hasher_for("sha256").leaves.func is _hashes.leaves
 
 
 _kinds = st.one_of(st.sampled_from(["record", "alert_event", "", "k" * 33, "rec\tord"]),
