@@ -233,7 +233,6 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     codes = [rule.code for rule in rules]
     in_rules = f"monitoring_alert.rule IN ({', '.join(['%s'] * len(codes))})"
     active = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
-    fires = f"EXISTS (SELECT 1 FROM {STAGE} s WHERE s.fingerprint = monitoring_alert.fingerprint)"
     event = ("INSERT INTO monitoring_alertevent (alert_id, at, user_id, action, from_status, to_status, "
              "note, run_id) SELECT monitoring_alert.id, %s, NULL, %s, monitoring_alert.status, %s, '', %s "
              "FROM monitoring_alert WHERE ")
@@ -242,17 +241,38 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     last_seen = f"CASE monitoring_alert.rule {last_seen} ELSE first_seen_run_id END" if last_seen \
         else "first_seen_run_id"
     merge = Merge()
+    total = sum(counts.values())
     with connection.cursor() as cursor, dialect.bulk_writes(cursor):
-        # The alerts that change, found in one pass each: current ones of these rules that no
-        # longer fire (gone), and earlier ones that fire again (back).
-        for statement in dialect.temp_table(CHANGES, "id bigint PRIMARY KEY, back smallint NOT NULL"):
+        # What changes, found in one pass over the stage and the alerts that can change (current
+        # ones of these rules, and every earlier one): a current alert that no longer fires
+        # (gone, 0), an earlier one that fires again (back, 1), a finding stored under no alert
+        # (new, 2). A fingerprint holds its rule, so only alerts of these rules can match. Where
+        # no alert of these rules is stored (a first run) every finding is new: no pass at all.
+        for statement in dialect.temp_table(CHANGES, "id bigint, kind smallint NOT NULL, "
+                                                     "fingerprint varchar(32)"):
             cursor.execute(statement)
-        cursor.execute(f"INSERT INTO {CHANGES} (id, back) SELECT id, 0 FROM monitoring_alert WHERE {in_rules} "
-                       f"AND monitoring_alert.last_seen_run_id IS NULL AND NOT {fires}", codes)
-        cursor.execute(f"INSERT INTO {CHANGES} (id, back) SELECT id, 1 FROM monitoring_alert "
-                       f"WHERE monitoring_alert.last_seen_run_id IS NOT NULL AND {fires}")
-        gone = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE back = 0)"
-        back = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE back = 1)"
+        cursor.execute(f"SELECT 1 FROM monitoring_alert WHERE {in_rules} LIMIT 1", codes)
+        stored = cursor.fetchone() is not None
+        if stored:
+            cursor.execute(
+                f"""INSERT INTO {CHANGES} (id, kind, fingerprint)
+                    SELECT a.id, CASE WHEN a.id IS NULL THEN 2 WHEN s.fingerprint IS NULL THEN 0 ELSE 1 END,
+                           s.fingerprint
+                    FROM {STAGE} s
+                    FULL JOIN (SELECT id, fingerprint, last_seen_run_id FROM monitoring_alert
+                               WHERE ({in_rules} AND monitoring_alert.last_seen_run_id IS NULL)
+                                  OR monitoring_alert.last_seen_run_id IS NOT NULL) a
+                           ON a.fingerprint = s.fingerprint
+                    WHERE a.id IS NULL
+                       OR (s.fingerprint IS NULL AND a.last_seen_run_id IS NULL)
+                       OR (s.fingerprint IS NOT NULL AND a.last_seen_run_id IS NOT NULL)""", codes)
+            cursor.execute(f"SELECT count(*) FROM {CHANGES} WHERE kind = 2")
+            (new,) = cursor.fetchone()
+        else:
+            new = total
+        merge.seen = total - new
+        gone = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 0)"
+        back = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 1)"
         # 1. No longer firing: nobody touched it → gone; handled → resolved, history kept;
         #    dismissed or turned into a clue → stays so. Each keeps the last run that saw it.
         cursor.execute(
@@ -275,16 +295,10 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
                        [AlertStatus.OPEN, now])
         merge.reopened = cursor.rowcount
         cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = NULL WHERE {back}")
-        # 3. Known fingerprints leave the stage; what is left is new. (An INSERT that anti-joins
-        # the table it fills may rescan its own growing heap for every row.)
-        cursor.execute(f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM monitoring_alert a "
-                       f"WHERE a.fingerprint = {STAGE}.fingerprint)")
-        merge.seen = cursor.rowcount
         # In rule and record order (by code point, as SQLite compares text), so that a run's
         # alerts get their ids (the lists' newest-first order) the same way on both databases
         # and in every run: numbered straight from the stage where every finding is new and in
         # that order already (see _Staging), else sorted.
-        total = sum(counts.values())
         offset = staging.ids(counts) if merge.seen == 0 and total else None
         if offset is not None:
             first = dialect.reserve_ids(cursor, "monitoring_alert", total)
@@ -293,7 +307,9 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
             columns = ("rule", "record_ext_id", "power_code")
             ids, id_column = "", ""
             order = "ORDER BY " + ", ".join(dialect.binary(f"s.{column}") for column in columns)
-        with dialect.bulk_insert(cursor, "monitoring_alert", STAGE):
+            if merge.seen:  # only the new findings; the others are stored already
+                order = f"WHERE s.fingerprint IN (SELECT fingerprint FROM {CHANGES} WHERE kind = 2) {order}"
+        with dialect.bulk_insert(cursor, "monitoring_alert", new):
             cursor.execute(
                 f"""INSERT INTO monitoring_alert ({id_column}rule, record_ext_id, power_code, party_key,
                         agency_code, detail, facts, fingerprint, status, dismiss_reason, assignee_id,
