@@ -63,7 +63,7 @@ class AlertAdmin(DenseLists, ReadOnlyPermissions, admin.ModelAdmin):
 class RuleRunAdmin(DenseLists, ReadOnlyPermissions, admin.ModelAdmin):
     list_display = ["id", "as_of", "year", "status", "started_at", "finished_at", "total"]
     list_filter = ["status"]
-    fields = ["as_of", "year", "status", "started_at", "finished_at", "counts", "merge", "error"]
+    fields = ["as_of", "year", "status", "started_at", "finished_at", "counts", "merge", "rule_seconds", "error"]
 
     @admin.display(description="预警数")
     def total(self, obj):

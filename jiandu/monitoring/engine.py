@@ -87,17 +87,17 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
         _refresh_statistics(dialect, say)
         with transaction.atomic():
             staging = _Staging(rules)
-            counts = _stage(run, rules, say, dialect, workers, staging)
+            counts, seconds = _stage(run, rules, say, dialect, workers, staging)
             started = time.perf_counter()
             merge = _merge(run, rules, staging, counts)
             _log_steps(run)
             say(f"合并：新增 {merge.new}，仍存在 {merge.seen}（其中重新打开 {merge.reopened}），"
                 f"已消除 {merge.resolved}，删除未处理 {merge.deleted}"
                 f"（{time.perf_counter() - started:.1f} 秒）")
-            run.counts, run.merge = counts, asdict(merge)
+            run.counts, run.merge, run.rule_seconds = counts, asdict(merge), seconds
             run.status = RunStatus.DONE
             run.finished_at = timezone.now()
-            run.save(update_fields=["counts", "merge", "status", "finished_at"])
+            run.save(update_fields=["counts", "merge", "rule_seconds", "status", "finished_at"])
             # Read back, so that the entry and `ledger verify` start from the stored values.
             ledger_rule_run_append(rows=selectors.rule_run_rows(ids=[run.pk]))
     except BaseException as exc:
@@ -125,8 +125,8 @@ def _refresh_statistics(dialect, say) -> None:
 
 
 def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
-           staging: _Staging) -> dict[str, int]:
-    """Every rule's findings into the stage; the count of each, in rule order."""
+           staging: _Staging) -> tuple[dict[str, int], dict[str, float]]:
+    """Every rule's findings into the stage; the count of each and its seconds, in rule order."""
     with connection.cursor() as cursor:
         if dialect.lock():
             cursor.execute(dialect.lock())
@@ -136,9 +136,11 @@ def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
             cursor.execute(statement)
     by_code = {rule.code: rule for rule in rules}
     found: dict[str, int] = {}
+    spent: dict[str, float] = {}
 
     def done(item: RuleDone) -> None:
         found[item.code] = item.found
+        spent[item.code] = round(item.seconds, 3)
         say(f"[{rules.index(by_code[item.code]) + 1}/{len(rules)}] {item.code} "
             f"{by_code[item.code].name}：{item.found} 条（{item.seconds:.1f} 秒）")
 
@@ -149,7 +151,8 @@ def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
         # In worker threads (see parallel), in whatever order they finish.
         stage_in_parallel(connection=connection, dialect=dialect, as_of=run.as_of, year=run.year,
                           rules=rules, workers=workers, batch=BATCH, to_row=staging.row,
-                          stage=stage, done=done, say=say)
+                          stage=stage, done=done, say=say,
+                          seconds=selectors.last_rule_seconds(before=run.pk))
     else:
         ctx = Context(as_of=run.as_of, year=run.year, dialect=dialect, connection=connection)
         try:
@@ -160,10 +163,11 @@ def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
         finally:
             ctx.close()
     counts = {rule.code: found[rule.code] for rule in rules}
+    seconds = {rule.code: spent[rule.code] for rule in rules}
     with connection.cursor() as cursor:
         for statement in dialect.temp_index(STAGE, "fingerprint"):
             cursor.execute(statement)
-    return counts
+    return counts, seconds
 
 
 class _Staging:

@@ -20,6 +20,8 @@ class RuleRun(models.Model):
     counts = models.JSONField(_("各规则预警数"), default=dict, blank=True)
     merge = models.JSONField(_("与已有预警合并"), default=dict, blank=True,
                              help_text=_("新增、仍存在、重新打开、已消除、删除未处理的预警数"))
+    rule_seconds = models.JSONField(_("各规则用时（秒）"), default=dict, blank=True,
+                                    help_text=_("每条规则查询和生成预警所用的秒数；下次运行据此先排耗时长的规则"))
     error = models.TextField(_("错误"), blank=True)
 
     class Meta:

@@ -43,9 +43,12 @@ def worker_count() -> int:
     return max(1, int(getattr(settings, "JIANDU_RULE_WORKERS", 2)))
 
 
-def groups(rules: list[Rule]) -> list[list[Rule]]:
-    """``rules`` in groups that share no scratch table with each other, each in rule order,
-    the groups in the order of their first rule."""
+def groups(rules: list[Rule], seconds: dict[str, float] | None = None) -> list[list[Rule]]:
+    """``rules`` in groups that share no scratch table with each other, each in rule order.
+    The groups come longest first by ``seconds`` (each rule's time in an earlier run; a rule
+    without one counts as the mean), so that the workers, each taking the next group as it
+    becomes free, finish close together rather than one waiting on a long group taken last;
+    without ``seconds``, in the order of their first rule."""
     position = {rule.code: i for i, rule in enumerate(rules)}
     found: list[tuple[set[str], list[Rule]]] = []
     for rule in rules:
@@ -56,7 +59,15 @@ def groups(rules: list[Rule]) -> list[list[Rule]]:
             members = group[1] + members
         found.append((shares, sorted(members, key=lambda r: position[r.code])))
     found.sort(key=lambda g: position[g[1][0].code])
-    return [members for _, members in found]
+    ordered = [members for _, members in found]
+    # A stored timing is the run's own JSON: anything but a number is ignored.
+    spent = {code: float(value) for code, value in (seconds or {}).items()
+             if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0}
+    if spent:
+        mean = sum(spent.values()) / len(spent)
+        # Stable: groups of equal cost keep the rule order.
+        ordered.sort(key=lambda group: sum(spent.get(r.code, mean) for r in group), reverse=True)
+    return ordered
 
 
 @dataclass
@@ -101,11 +112,12 @@ class _Shared:
 def stage_in_parallel(*, connection, dialect, as_of, year, rules: list[Rule], workers: int,
                       batch: int, to_row: Callable[[Rule, Candidate], tuple],
                       stage: Callable[[list[tuple]], None], done: Callable[[RuleDone], None],
-                      say: Callable[[str], None]) -> None:
+                      say: Callable[[str], None], seconds: dict[str, float] | None = None) -> None:
     """Run ``rules`` in ``workers`` threads; ``stage`` stores each batch of rows (made by
     ``to_row``) on the check's connection, ``done`` hears of each rule as it finishes. The
     first error stops every worker (and cancels its query) and is raised here once all of them
-    have let go. A worker that cannot connect (no connection slot left, say) leaves its share to
+    have let go. ``seconds``, each rule's time in an earlier run, orders the groups (``groups``).
+    A worker that cannot connect (no connection slot left, say) leaves its share to
     the others, and rules no worker took run here, on the check's own connection."""
     connection = connections[connection.alias]  # the wrapper itself, not django.db's proxy
     with connection.cursor() as cursor:
@@ -116,7 +128,7 @@ def stage_in_parallel(*, connection, dialect, as_of, year, rules: list[Rule], wo
     shared = _Shared(settings_dict=dict(connection.settings_dict), wrapper_class=type(connection),
                      snapshot=snapshot, dialect=dialect, as_of=as_of, year=year,
                      language=translation.get_language(), batch=batch, to_row=to_row)
-    for group in groups(rules):
+    for group in groups(rules, seconds):
         shared.jobs.put(group)
     threads = [threading.Thread(target=_work, args=(shared,), name=f"jiandu-rules-{i}", daemon=True)
                for i in range(workers)]

@@ -518,6 +518,19 @@ def alert_event_rows(*, ids=None, run_id: int | None = None) -> QuerySet:
 RUN_LEDGER_FIELDS = ("id", "as_of", "year", "started_at", "finished_at", "counts", "merge")
 
 
+def last_rule_seconds(*, before: int | None = None, runs: int = 20) -> dict[str, float]:
+    """Each rule's seconds in the latest finished runs (before run ``before``) that timed it,
+    the newest timing of each; {} when no run did (runs before timings were kept)."""
+    qs = RuleRun.objects.filter(status=RunStatus.DONE)
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    seconds: dict[str, float] = {}
+    for timed in qs.order_by("-id").values_list("rule_seconds", flat=True)[:runs]:
+        for code, value in (timed or {}).items():
+            seconds.setdefault(code, value)
+    return seconds
+
+
 def rule_run_rows(*, ids=None) -> QuerySet:
     """Finished rule runs as the ledger logs them (dicts of ``RUN_LEDGER_FIELDS``) in id order;
     a failed run changed nothing and is not logged."""

@@ -30,6 +30,41 @@ def test_rules_sharing_a_scratch_table_form_one_group_in_rule_order():
     assert [[r.code for r in g] for g in parallel.groups([a, b, c, d, e])] == [["a", "c", "d"], ["b"], ["e"]]
 
 
+def test_groups_come_longest_first_by_earlier_timings():
+    a, b, c, d, e = (_rule("a", ("x",)), _rule("b"), _rule("c", ("y",)), _rule("d", ("y", "x")),
+                     _rule("e", ("z",)))
+    rules = [a, b, c, d, e]
+
+    def order(seconds):
+        return [[r.code for r in g] for g in parallel.groups(rules, seconds)]
+
+    # a+c+d = 0.3, b = 2.0, e = 0.5.
+    assert order({"a": 0.1, "b": 2.0, "c": 0.1, "d": 0.1, "e": 0.5}) == [["b"], ["e"], ["a", "c", "d"]]
+    # A rule without a timing (new since) counts as the mean of the others: e = 0.325 > 0.3.
+    assert order({"a": 0.1, "b": 1.0, "c": 0.1, "d": 0.1}) == [["b"], ["e"], ["a", "c", "d"]]
+    # Equal costs keep the rule order; no timings (or nothing usable) keep it too.
+    assert order({"a": 0.5, "b": 1.5, "c": 0.5, "d": 0.5, "e": 1.5}) == [["a", "c", "d"], ["b"], ["e"]]
+    assert order({}) == order(None) == order({"a": "slow", "b": None, "e": True}) == [
+        ["a", "c", "d"], ["b"], ["e"]]
+
+
+@pytest.mark.django_db
+def test_a_run_keeps_each_rules_seconds_and_the_next_reads_the_newest(load_samples):
+    load_samples()
+    rules = [get_rule("legal_review"), get_rule("double_fine")]
+    first = run_rules(as_of=AS_OF, year=YEAR, rules=rules)
+    assert list(first.rule_seconds) == ["legal_review", "double_fine"]
+    assert all(isinstance(v, float) and v >= 0 for v in first.rule_seconds.values())
+    second = run_rules(as_of=AS_OF, year=YEAR, rules=[get_rule("legal_review")])
+    from jiandu.monitoring.selectors import last_rule_seconds
+
+    newest = last_rule_seconds()
+    assert newest == {"legal_review": second.rule_seconds["legal_review"],
+                      "double_fine": first.rule_seconds["double_fine"]}
+    assert last_rule_seconds(before=second.pk) == first.rule_seconds
+    assert last_rule_seconds(before=first.pk) == {}
+
+
 def test_the_registered_rules_group_by_their_tables():
     grouped = [[r.code for r in g] for g in parallel.groups(all_rules())]
     assert sorted(code for g in grouped for code in g) == sorted(r.code for r in all_rules())
