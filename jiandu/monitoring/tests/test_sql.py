@@ -82,3 +82,17 @@ def test_window_frames_in_days(sq):
 
 def test_scan_keeps_the_value(sq):
     assert one(f"SELECT {sq.scan('%s')}", ["penalty"]) == "penalty"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only")
+def test_the_alert_text_columns_get_no_planner_statistics():
+    rows = dict(_rows(
+        "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = 'monitoring_alert'::regclass "
+        "AND attname IN ('detail', 'facts', 'rule', 'fingerprint')"))
+    assert rows == {"detail": 0, "facts": 0, "rule": -1, "fingerprint": -1}
+
+
+def _rows(sql):
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
