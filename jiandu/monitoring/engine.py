@@ -235,7 +235,8 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     dialect = dialect_for(connection)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     codes = [rule.code for rule in rules]
-    in_rules = f"monitoring_alert.rule IN ({', '.join(['%s'] * len(codes))})"
+    marks = ", ".join(["%s"] * len(codes))
+    in_rules = f"monitoring_alert.rule IN ({marks})"
     active = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
     event = ("INSERT INTO monitoring_alertevent (alert_id, at, user_id, action, from_status, to_status, "
              "note, run_id) SELECT monitoring_alert.id, %s, NULL, %s, monitoring_alert.status, %s, '', %s "
@@ -247,11 +248,13 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     merge = Merge()
     total = sum(counts.values())
     with connection.cursor() as cursor, dialect.bulk_writes(cursor):
-        # What changes, found in one pass over the stage and the alerts that can change (current
-        # ones of these rules, and every earlier one): a current alert that no longer fires
-        # (gone, 0), an earlier one that fires again (back, 1), a finding stored under no alert
-        # (new, 2). A fingerprint holds its rule, so only alerts of these rules can match. Where
-        # no alert of these rules is stored (a first run) every finding is new: no pass at all.
+        # What changes, found in one pass over the stage and the alerts (a full join on the
+        # fingerprint: hashed on PostgreSQL, through the alerts' fingerprint index on SQLite,
+        # which would scan a filtered subquery's rows once per finding): a current alert of these
+        # rules that no longer fires (gone, 0), an earlier one that fires again (back, 1), a
+        # finding stored under no alert (new, 2). A fingerprint holds its rule, so only alerts of
+        # these rules can match. Where no alert of these rules is stored (a first run) every
+        # finding is new: no pass at all.
         for statement in dialect.temp_table(CHANGES, "id bigint, kind smallint NOT NULL, "
                                                      "fingerprint varchar(32)"):
             cursor.execute(statement)
@@ -263,12 +266,9 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
                     SELECT a.id, CASE WHEN a.id IS NULL THEN 2 WHEN s.fingerprint IS NULL THEN 0 ELSE 1 END,
                            s.fingerprint
                     FROM {STAGE} s
-                    FULL JOIN (SELECT id, fingerprint, last_seen_run_id FROM monitoring_alert
-                               WHERE ({in_rules} AND monitoring_alert.last_seen_run_id IS NULL)
-                                  OR monitoring_alert.last_seen_run_id IS NOT NULL) a
-                           ON a.fingerprint = s.fingerprint
+                    FULL JOIN monitoring_alert a ON a.fingerprint = s.fingerprint
                     WHERE a.id IS NULL
-                       OR (s.fingerprint IS NULL AND a.last_seen_run_id IS NULL)
+                       OR (s.fingerprint IS NULL AND a.last_seen_run_id IS NULL AND a.rule IN ({marks}))
                        OR (s.fingerprint IS NOT NULL AND a.last_seen_run_id IS NOT NULL)""", codes)
             cursor.execute(f"SELECT count(*) FROM {CHANGES} WHERE kind = 2")
             (new,) = cursor.fetchone()
