@@ -173,6 +173,8 @@ class RunOut(Schema):
     started_at: datetime
     finished_at: datetime | None
     counts: dict[str, int] = Field(..., description="各规则的发现数（规则代码 → 条数），仅含此次运行的规则")
+    rule_seconds: dict[str, float] = Field(..., description="各规则的用时（规则代码 → 秒）；"
+                                                             "记录用时以前的运行和未完成的运行为空")
     merge: RunMergeOut | None = Field(..., description="与已有预警的合并；未完成的运行为 null")
     error: str = Field(..., description="失败原因")
 
@@ -199,7 +201,7 @@ def list_runs(request, query: Query[RunQuery]):
                        after=None if query.after is None else str(query.after), size=query.limit)
     return {"items": [{"id": r.pk, "as_of": r.as_of, "year": r.year, "status": r.status,
                        "started_at": r.started_at, "finished_at": r.finished_at, "counts": r.counts or {},
-                       "merge": r.merge or None, "error": r.error} for r in page.items],
+                       "rule_seconds": r.rule_seconds or {}, "merge": r.merge or None, "error": r.error} for r in page.items],
             "next": page.next_cursor}
 
 

@@ -474,18 +474,18 @@ def rule_runs() -> QuerySet:
 
 
 def rule_run_detail(user, pk: int) -> dict:
-    """One run with each rule's findings in the rules' order (a rule the run did not run has
-    None), the rules the run names that no longer exist last, and the ledger position of its
+    """One run with each rule's findings and seconds in the rules' order (a rule the run did not
+    run has None; so has the time of a run from before timings were kept), the rules the run names that no longer exist last, and the ledger position of its
     receipt for ``user`` (None without one, or when they may not open the ledger)."""
     from jiandu.ledger.choices import EntryKind
     from jiandu.ledger.selectors import receipt_positions
 
     run = get_object_or_404(RuleRun, pk=pk)
-    counts = run.counts or {}
-    rules = [{"rule": r.code, "name": r.name, "basis": r.basis, "n": counts.get(r.code)}
-             for r in all_rules()]
+    counts, seconds = run.counts or {}, run.rule_seconds or {}
+    rules = [{"rule": r.code, "name": r.name, "basis": r.basis, "n": counts.get(r.code),
+              "seconds": seconds.get(r.code)} for r in all_rules()]
     known = {r.code for r in all_rules()}
-    rules += [{"rule": code, "name": code, "basis": "", "n": n}
+    rules += [{"rule": code, "name": code, "basis": "", "n": n, "seconds": seconds.get(code)}
               for code, n in sorted(counts.items()) if code not in known]
     receipt = (receipt_positions(user, EntryKind.RULE_RUN, [str(run.pk)]) or {}).get(str(run.pk))
     return {"run": run, "rules": rules, "total": sum(counts.values()), "receipt_pk": receipt}

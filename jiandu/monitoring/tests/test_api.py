@@ -259,6 +259,8 @@ def test_rule_runs_newest_first_with_counts_and_merge(api, world):
     run = page["items"][0]
     assert run["status"] == "done" and run["as_of"] == "2026-07-15" and run["year"] == 2025
     assert run["counts"] == {"legal_review": 6, "hearing_notice": 1}
+    assert list(run["rule_seconds"]) == ["legal_review", "hearing_notice"]
+    assert run["rule_seconds"] == second.rule_seconds and all(v >= 0 for v in run["rule_seconds"].values())
     assert run["merge"] == {"new": 1, "seen": 6, "reopened": 0, "resolved": 0, "deleted": 0}
     rest = sup.get("/alerts/runs", after=page["next"]).json()
     assert [r["id"] for r in rest["items"]] == [first.pk] and rest["next"] is None

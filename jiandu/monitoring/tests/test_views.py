@@ -665,6 +665,13 @@ def test_runs_page_lists_each_run_with_its_counts_and_one_run_by_rule(staff_clie
     assert rules["legal_review"] == 6 and rules["hearing_notice"] == 1
     # Rules this run did not run are said so, not shown as zero.
     assert rules["two_officers"] is None and "未运行" in response.content.decode()
+    seconds = {r["rule"]: r["seconds"] for r in response.context["rules"]}
+    assert seconds["legal_review"] == second.rule_seconds["legal_review"] and seconds["two_officers"] is None
+    assert "用时（秒）" in response.content.decode()
+    # A run from before timings were kept shows a dash, not a zero.
+    RuleRun.objects.filter(pk=second.pk).update(rule_seconds={})
+    response = client.get(reverse("monitoring:run", args=[second.pk]))
+    assert all(r["seconds"] is None for r in response.context["rules"])
     assert response.context["total"] == 7
     assert client.get(reverse("monitoring:run", args=[999_999])).status_code == 404
 
