@@ -37,15 +37,17 @@ class Context:
     _shared: list = field(default_factory=list, init=False, repr=False)
 
     def rows(self, sql: str, params: Iterable = ()) -> Iterator[dict]:
-        """Rows of one query as dicts, streamed (a server-side cursor on PostgreSQL)."""
+        """Rows of one query as dicts, streamed (a server-side cursor on PostgreSQL), dates as
+        ISO text on both databases (``Dialect.dates_as_text``)."""
         cursor = self.connection.chunked_cursor()
         self._open.append(cursor)
         try:
+            self.dialect.dates_as_text(cursor)
             cursor.execute(sql, list(params))
             names = [c[0] for c in cursor.description]
             while batch := cursor.fetchmany(FETCH):
                 for values in batch:
-                    yield dict(zip(names, values, strict=True))
+                    yield dict(zip(names, values, strict=False))  # as wide as its description
         finally:
             self._close(cursor)
 

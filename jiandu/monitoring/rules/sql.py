@@ -62,6 +62,11 @@ class Dialect:
         """A statement that keeps a second run from merging at the same time, or None."""
         return None
 
+    def dates_as_text(self, cursor) -> None:
+        """Make ``cursor`` (Django's) return dates as ISO text, as SQLite stores them. A rule
+        writes a date into its facts and text as text either way (``day``; ``as_date`` where it
+        counts days), so a date object made per value only to be formatted back is waste."""
+
     def run_settings(self) -> list[str]:
         """Statements that tune the check's own transaction (and end with it)."""
         return []
@@ -211,6 +216,14 @@ class PostgreSQL(Dialect):
     def lock(self) -> str | None:
         return "SELECT pg_advisory_xact_lock(4242001)"
 
+    def dates_as_text(self, cursor) -> None:
+        # On this cursor only: the rest of the check's transaction reads dates as dates. The
+        # text is the server's output, YYYY-MM-DD under the ISO DateStyle that run_settings
+        # sets for the check's transaction. 0.15 s of Python a run at a million records.
+        from psycopg.types.string import TextLoader
+
+        cursor.cursor.adapters.register_loader("date", TextLoader)
+
     def run_settings(self) -> list[str]:
         # The alerts a check writes are derived data: should the server crash right after the
         # commit, the transaction is lost as a whole (never half of it) and the next check
@@ -219,8 +232,10 @@ class PostgreSQL(Dialect):
         # nothing on queries this short; every streamed query is read to its end, so planning
         # for its first rows (the default for cursors) picked a walk of the whole records table
         # in ext_id order to spare a sort of 16k rows; the default 4 MB sent the window sorts,
-        # hashes and the merge's sort to disk; index builds get room to sort in memory.
-        return ["SET LOCAL synchronous_commit = off", "SET LOCAL jit = off",
+        # hashes and the merge's sort to disk; index builds get room to sort in memory. And the
+        # rules read dates as text (dates_as_text), which must be YYYY-MM-DD whatever the
+        # server's DateStyle.
+        return ["SET LOCAL synchronous_commit = off", "SET LOCAL jit = off", "SET LOCAL DateStyle = 'ISO'",
                 "SET LOCAL cursor_tuple_fraction = 1", "SET LOCAL work_mem = '128MB'",
                 "SET LOCAL maintenance_work_mem = '256MB'"]
 

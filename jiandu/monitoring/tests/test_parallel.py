@@ -249,3 +249,18 @@ def test_without_worker_connections_the_rules_run_on_the_checks_own(load_samples
     settings.JIANDU_RULE_WORKERS = 1
     run_rules(as_of=AS_OF, year=YEAR)
     assert _alerts() == alerts
+
+
+@pg
+@pytest.mark.django_db
+def test_rules_read_dates_as_iso_text_whatever_the_servers_date_style(load_samples):
+    load_samples()
+    with connection.cursor() as cursor:
+        cursor.execute("SET DateStyle = 'German'")
+    run = run_rules(as_of=AS_OF, year=YEAR, rules=[get_rule("legal_review"), get_rule("decision_deadline"),
+                                                   get_rule("officer_certificate")])
+    facts = list(Alert.objects.filter(first_seen_run=run).values_list("facts", flat=True))
+    assert facts and all(isinstance(f, dict) for f in facts)
+    dates = [v for f in facts for k, v in f.items() if k.endswith("_on") and v is not None]
+    dates += [o[k] for f in facts for o in f.get("officers", []) for k in o if k.endswith("_on") and o[k]]
+    assert dates and all(len(d) == 10 and dt.date.fromisoformat(d) for d in dates)
