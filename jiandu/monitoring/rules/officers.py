@@ -97,10 +97,12 @@ def _two_officers_filter(ctx: Context) -> str:
     sq = ctx.dialect
     semi = sq.position("';'", "r.officers")
     first = f"substr(r.officers, 1, {semi} - 1)"
+    all_first = f"replace(';' || replace(r.officers, ';', ';;') || ';', ';' || {first} || ';', '') = ''"
+    if differ := sq.first_two_differ("r.officers"):
+        all_first = f"(NOT ({differ}) AND {all_first})"
     return f"""
         {sq.scan('r.kind')} IN ('penalty', 'compulsory', 'inspection')
-          AND (r.officers = '' OR {semi} = 0
-               OR replace(';' || replace(r.officers, ';', ';;') || ';', ';' || {first} || ';', '') = '')
+          AND (r.officers = '' OR {semi} = 0 OR {all_first})
     """
 
 

@@ -85,6 +85,7 @@ def test_one_alert_per_record_for_several_bad_officers(district):
     ("penalty", "none", True),
     ("penalty", "two", False),
     ("penalty", "one twice, another", False),
+    ("penalty", "another, then one twice", False),
     ("penalty", "thrice", True),
     ("penalty", "prefix", False),
     ("compulsory", "one", True),
@@ -95,7 +96,8 @@ def test_one_alert_per_record_for_several_bad_officers(district):
 def test_two_officers(district, kind, officers, fires):
     d = district
     listed = {"one": [d.a1], "same twice": [d.a1, d.a1], "none": [], "two": [d.a1, d.a2],
-              "one twice, another": [d.a1, d.a1, d.a2], "thrice": [d.a1] * 3,
+              "one twice, another": [d.a1, d.a1, d.a2],
+              "another, then one twice": [d.a2, d.a1, d.a1], "thrice": [d.a1] * 3,
               "prefix": [d.a1, d.a1.certificate + "9"]}[officers]
     d.record("R", kind=kind, power=d.power(kind=kind), action_on=D(2025, 6, 2), officers=listed)
     assert fired("two_officers") == ({"R"} if fires else set())
