@@ -231,12 +231,24 @@ def _previous_runs(run: RuleRun, codes: list[str]) -> dict[str, int]:
     return found
 
 
+def changes_select(rules: int) -> str:
+    """The merge's one pass: each alert that changes and each new finding, as (id, kind,
+    fingerprint), for the stage's findings of ``rules`` rules (their codes the parameters)."""
+    marks = ", ".join(["%s"] * rules)
+    return f"""SELECT a.id, CASE WHEN a.id IS NULL THEN 2 WHEN s.fingerprint IS NULL THEN 0 ELSE 1 END,
+                      s.fingerprint
+               FROM {STAGE} s
+               FULL JOIN monitoring_alert a ON a.fingerprint = s.fingerprint
+               WHERE a.id IS NULL
+                  OR (s.fingerprint IS NULL AND a.last_seen_run_id IS NULL AND a.rule IN ({marks}))
+                  OR (s.fingerprint IS NOT NULL AND a.last_seen_run_id IS NOT NULL)"""
+
+
 def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str, int]) -> Merge:
     dialect = dialect_for(connection)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     codes = [rule.code for rule in rules]
-    marks = ", ".join(["%s"] * len(codes))
-    in_rules = f"monitoring_alert.rule IN ({marks})"
+    in_rules = f"monitoring_alert.rule IN ({', '.join(['%s'] * len(codes))})"
     active = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
     event = ("INSERT INTO monitoring_alertevent (alert_id, at, user_id, action, from_status, to_status, "
              "note, run_id) SELECT monitoring_alert.id, %s, NULL, %s, monitoring_alert.status, %s, '', %s "
@@ -261,15 +273,7 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
         cursor.execute(f"SELECT 1 FROM monitoring_alert WHERE {in_rules} LIMIT 1", codes)
         stored = cursor.fetchone() is not None
         if stored:
-            cursor.execute(
-                f"""INSERT INTO {CHANGES} (id, kind, fingerprint)
-                    SELECT a.id, CASE WHEN a.id IS NULL THEN 2 WHEN s.fingerprint IS NULL THEN 0 ELSE 1 END,
-                           s.fingerprint
-                    FROM {STAGE} s
-                    FULL JOIN monitoring_alert a ON a.fingerprint = s.fingerprint
-                    WHERE a.id IS NULL
-                       OR (s.fingerprint IS NULL AND a.last_seen_run_id IS NULL AND a.rule IN ({marks}))
-                       OR (s.fingerprint IS NOT NULL AND a.last_seen_run_id IS NOT NULL)""", codes)
+            cursor.execute(f"INSERT INTO {CHANGES} (id, kind, fingerprint) {changes_select(len(codes))}", codes)
             cursor.execute(f"SELECT count(*) FROM {CHANGES} WHERE kind = 2")
             (new,) = cursor.fetchone()
         else:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from jiandu.accounts.models import User
 from jiandu.core.calendar import UnknownCalendarYear
@@ -295,3 +296,25 @@ def test_only_the_new_findings_of_a_later_run_get_ids(district):
     check()
     assert _id_order()[:len(first)] == first
     assert _id_order()[len(first):] == [("legal_review", "R-0", None)]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's plan")
+def test_the_merges_one_pass_finds_each_finding_through_the_alerts_fingerprint_index(district):
+    """A pass that scanned the alerts once per finding ran for minutes at a million records
+    (SQLite materialised a filtered subquery and scanned it for every staged row)."""
+    from jiandu.monitoring.engine import STAGE, STAGE_COLUMNS, changes_select
+    from jiandu.monitoring.rules.sql import dialect_for
+
+    run_rules(as_of=AS_OF, year=2025)
+    dialect = dialect_for(connection)
+    codes = [r.code for r in all_rules()]
+    with connection.cursor() as cursor:
+        for statement in dialect.temp_table(STAGE, ", ".join(f"{c} text" for c in STAGE_COLUMNS)):
+            cursor.execute(statement)
+        for statement in dialect.temp_index(STAGE, "fingerprint"):
+            cursor.execute(statement)
+        cursor.execute("EXPLAIN QUERY PLAN " + changes_select(len(codes)).replace("%s", "?"), codes)
+        plan = [row[-1] for row in cursor.fetchall()]
+        cursor.execute(f"DROP TABLE temp.{STAGE}")
+    assert any(step.startswith("SEARCH a USING INDEX") and "(fingerprint=?)" in step for step in plan), plan
+    assert not any(step.startswith("MATERIALIZE") for step in plan), plan
