@@ -588,15 +588,25 @@ def _expected(row: dict, version: int) -> tuple[str, int, bytes | None, str]:
         record_ledger_content(row, version=version, party_key=party_key)), ""
 
 
+def _rows_in(model, columns: str, field: str, values: list, *, kind: str | None = None,
+             integer: bool = False) -> list[tuple]:
+    """``columns`` (SQL) of the rows of ``model`` whose ``field`` ("pk" for the primary key) is
+    among ``values``, bound as one parameter (``in_values``), and whose ``kind`` column is
+    ``kind`` when given (the key index, the history)."""
+    qn = connection.ops.quote_name
+    column = qn(model._meta.pk.column if field == "pk" else model._meta.get_field(field).column)
+    where, params = in_values(column, values, integer=integer)
+    if kind is not None:
+        where, params = f"kind = %s AND {where}", [kind, *params]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {columns} FROM {qn(model._meta.db_table)} WHERE {where}", params)
+        return cur.fetchall()
+
+
 def _of_keys(model, columns: str, kind: str, keys_: list[str]) -> list[tuple]:
     """(key, *columns) of the rows of ``model`` (a table with ``kind`` and ``key`` columns: the
-    key index, the history) of ``kind`` for ``keys_``, the keys bound as one parameter."""
-    qn = connection.ops.quote_name
-    where, params = in_values(qn("key"), keys_)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {qn('key')}, {columns} FROM {qn(model._meta.db_table)} "
-                    f"WHERE kind = %s AND {where}", [kind, *params])
-        return cur.fetchall()
+    key index, the history) of ``kind`` for ``keys_``."""
+    return _rows_in(model, f"{connection.ops.quote_name('key')}, {columns}", "key", keys_, kind=kind)
 
 
 def _logged_versions(entry_kind: str, keys_: list[str],
@@ -871,12 +881,9 @@ def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: 
         last = page[-1]
         integer = key_field == "pk"
         wanted = [int(key) for key in page if key.isdigit()] if integer else page
-        qn = connection.ops.quote_name
-        column = qn(model._meta.pk.column if integer else model._meta.get_field(key_field).column)
-        where, params = in_values(column, wanted, integer=integer)
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT {column} FROM {qn(model._meta.db_table)} WHERE {where}", params)
-            present = {str(value) for (value,) in cur.fetchall()}
+        column = model._meta.pk.column if integer else model._meta.get_field(key_field).column
+        present = {str(value) for (value,) in _rows_in(model, connection.ops.quote_name(column),
+                                                       key_field, wanted, integer=integer)}
         for key in page:
             if key not in present:
                 result.add(name(key), "日志中的对象在数据库中不存在（被删除）",

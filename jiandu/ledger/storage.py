@@ -9,6 +9,7 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -170,6 +171,19 @@ def hasher_for(name: str) -> Hasher:
     """The log's hasher for algorithm ``name``, with the accelerator's list functions where it is
     built (``fast.batch_hasher``), made once per process."""
     return _HASHERS.get(name) or Hasher(name)
+
+
+@contextmanager
+def pure_python() -> Iterator[None]:
+    """Within it, this module appends and reads as on a machine where the C accelerator is not
+    built: pure-Python hashing and checks. For the tests and benchmarks that compare both."""
+    global _hashes, _HASHERS
+    saved = _hashes, _HASHERS
+    _hashes, _HASHERS = None, {h.name: h for h in (merkle.SM3, merkle.SHA256)}
+    try:
+        yield
+    finally:
+        _hashes, _HASHERS = saved
 
 
 def _origin(year: int) -> str:

@@ -217,20 +217,6 @@ class _Staging:
         return f"(CASE s.rank {' '.join(offsets)} END + s.seq)"
 
 
-def _previous_runs(run: RuleRun, codes: list[str]) -> dict[str, int]:
-    """For each rule, the last finished run before ``run`` that ran it: the last to see its
-    alerts that stop firing now."""
-    found: dict[str, int] = {}
-    earlier = RuleRun.objects.filter(status=RunStatus.DONE, pk__lt=run.pk).order_by("-pk")
-    for pk, counts in earlier.values_list("pk", "counts").iterator(chunk_size=20):
-        for code in codes:
-            if code in counts:
-                found.setdefault(code, pk)
-        if len(found) == len(codes):
-            break
-    return found
-
-
 def changes_select(rules: int) -> str:
     """The merge's one pass: each alert that changes and each new finding, as (id, kind,
     fingerprint), for the stage's findings of ``rules`` rules (their codes the parameters)."""
@@ -253,8 +239,10 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     event = ("INSERT INTO monitoring_alertevent (alert_id, at, user_id, action, from_status, to_status, "
              "note, run_id) SELECT monitoring_alert.id, %s, NULL, %s, monitoring_alert.status, %s, '', %s "
              "FROM monitoring_alert WHERE ")
-    previous = _previous_runs(run, codes)
-    last_seen = " ".join(f"WHEN '{code}' THEN {int(pk)}" for code, pk in previous.items())
+    # For each rule, the last run before this one that ran it: the last to see its alerts that
+    # stop firing now.
+    previous = selectors.latest_by_rule("counts", before=run.pk, codes=codes)
+    last_seen = " ".join(f"WHEN '{code}' THEN {int(pk)}" for code, (pk, _) in previous.items())
     last_seen = f"CASE monitoring_alert.rule {last_seen} ELSE first_seen_run_id END" if last_seen \
         else "first_seen_run_id"
     merge = Merge()

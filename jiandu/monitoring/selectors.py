@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -474,19 +474,20 @@ def rule_runs() -> QuerySet:
 
 
 def rule_run_detail(user, pk: int) -> dict:
-    """One run with each rule's findings and seconds in the rules' order (a rule the run did not
-    run has None; so has the time of a run from before timings were kept), the rules the run names that no longer exist last, and the ledger position of its
-    receipt for ``user`` (None without one, or when they may not open the ledger)."""
+    """One run with each rule's findings and seconds in the rules' order (None for a rule the
+    run did not run, and for the time in runs from before timings were kept), the rules the run
+    names that no longer exist last, and the ledger position of its receipt for ``user`` (None
+    without one, or when they may not open the ledger)."""
     from jiandu.ledger.choices import EntryKind
     from jiandu.ledger.selectors import receipt_positions
 
     run = get_object_or_404(RuleRun, pk=pk)
     counts, seconds = run.counts or {}, run.rule_seconds or {}
-    rules = [{"rule": r.code, "name": r.name, "basis": r.basis, "n": counts.get(r.code),
-              "seconds": seconds.get(r.code)} for r in all_rules()]
-    known = {r.code for r in all_rules()}
-    rules += [{"rule": code, "name": code, "basis": "", "n": n, "seconds": seconds.get(code)}
-              for code, n in sorted(counts.items()) if code not in known]
+    named = [(r.code, r.name, r.basis) for r in all_rules()]
+    known = {code for code, _, _ in named}
+    named += [(code, code, "") for code in sorted(counts) if code not in known]
+    rules = [{"rule": code, "name": name, "basis": basis, "n": counts.get(code),
+              "seconds": seconds.get(code)} for code, name, basis in named]
     receipt = (receipt_positions(user, EntryKind.RULE_RUN, [str(run.pk)]) or {}).get(str(run.pk))
     return {"run": run, "rules": rules, "total": sum(counts.values()), "receipt_pk": receipt}
 
@@ -518,17 +519,31 @@ def alert_event_rows(*, ids=None, run_id: int | None = None) -> QuerySet:
 RUN_LEDGER_FIELDS = ("id", "as_of", "year", "started_at", "finished_at", "counts", "merge")
 
 
-def last_rule_seconds(*, before: int | None = None, runs: int = 20) -> dict[str, float]:
-    """Each rule's seconds in the latest finished runs (before run ``before``) that timed it,
-    the newest timing of each; {} when no run did (runs before timings were kept)."""
-    qs = RuleRun.objects.filter(status=RunStatus.DONE)
+def latest_by_rule(field: str, *, before: int | None = None, codes: Sequence[str] | None = None,
+                   runs: int | None = None) -> dict[str, tuple[int, object]]:
+    """For each rule, the newest finished run (before run ``before``, when given) whose ``field`` (a run's
+    JSON by rule code: ``counts``, ``rule_seconds``) names it, as (that run's id, its value).
+    Only ``codes`` when given (and no further back once each is found); at most ``runs`` runs."""
+    wanted = set(codes) if codes is not None else None
+    found: dict[str, tuple[int, object]] = {}
+    earlier = RuleRun.objects.filter(status=RunStatus.DONE)
     if before is not None:
-        qs = qs.filter(pk__lt=before)
-    seconds: dict[str, float] = {}
-    for timed in qs.order_by("-id").values_list("rule_seconds", flat=True)[:runs]:
-        for code, value in (timed or {}).items():
-            seconds.setdefault(code, value)
-    return seconds
+        earlier = earlier.filter(pk__lt=before)
+    earlier = earlier.order_by("-pk").values_list("pk", field)
+    for pk, by_rule in (earlier[:runs] if runs else earlier).iterator(chunk_size=20):
+        for code, value in (by_rule or {}).items():
+            if wanted is None or code in wanted:
+                found.setdefault(code, (pk, value))
+        if wanted is not None and len(found) == len(wanted):
+            break
+    return found
+
+
+def last_rule_seconds(*, before: int | None = None, runs: int = 20) -> dict[str, float]:
+    """Each rule's seconds in the newest of the last ``runs`` finished runs (before run
+    ``before``) that timed it; {} when none did (runs from before timings were kept)."""
+    timed = latest_by_rule("rule_seconds", before=before, runs=runs)
+    return {code: value for code, (_, value) in timed.items()}
 
 
 def rule_run_rows(*, ids=None) -> QuerySet:

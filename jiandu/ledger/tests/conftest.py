@@ -114,15 +114,15 @@ def handled(load_samples):
 
 
 @pytest.fixture(params=["c", "python"])
-def hashing(request, monkeypatch):
+def hashing(request):
     """Each append's batch hashing and bundle checks by the C accelerator (skipped where it is
     not built) and by pure Python, which must agree byte for byte."""
-    from jiandu.ledger import merkle, storage
+    from jiandu.ledger import storage
 
     if request.param == "c":
         if storage._hashes is None:
             pytest.skip("the C accelerator (jiandu/ledger/_hashes.c) is not built")
+        yield request.param
     else:
-        monkeypatch.setattr(storage, "_hashes", None)
-        monkeypatch.setattr(storage, "_HASHERS", {"sm3": merkle.SM3, "sha256": merkle.SHA256})
-    return request.param
+        with storage.pure_python():
+            yield request.param
