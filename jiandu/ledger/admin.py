@@ -9,7 +9,7 @@ from django.db.models import Count
 from jiandu.core.admin_base import DenseLists, ReadOnlyPermissions
 
 from .models import Checkpoint, Cosignature, EntryBundle, Shard, TreeHead
-from .storage import leaf_hashes
+from .storage import bundle_contents, leaf_hashes
 
 
 class LedgerAdmin(DenseLists, ReadOnlyPermissions, admin.ModelAdmin):
@@ -39,7 +39,8 @@ class EntryBundleAdmin(LedgerAdmin):
     list_display = ["first", "last", "shard", "count", "created_at"]
     list_filter = ["shard"]
     list_select_related = ["shard"]
-    fields = ["shard", "first", "count", "keys", "contents_text", "leaf_hashes_hex", "created_at"]
+    fields = ["shard", "first", "count", "compression", "keys", "contents_text", "leaf_hashes_hex",
+              "created_at"]
     readonly_fields = fields
 
     @admin.display(description="末条序号")
@@ -48,7 +49,10 @@ class EntryBundleAdmin(LedgerAdmin):
 
     @admin.display(description="内容（规范 JSON，换行分隔）")
     def contents_text(self, obj):
-        return bytes(obj.contents).decode(errors="replace")
+        try:
+            return bundle_contents(obj.contents, obj.compression).decode(errors="replace")
+        except ValueError as exc:
+            return str(exc)
 
     @admin.display(description="叶哈希（来自第 0 层瓦片）")
     def leaf_hashes_hex(self, obj):

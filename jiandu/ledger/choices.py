@@ -9,6 +9,14 @@ class HashAlgorithm(models.TextChoices):
     SHA256 = "sha256", _("SHA-256")
 
 
+class BundleCompression(models.TextChoices):
+    """How a bundle's contents are stored: as they are (bundles written before compression)
+    or as one Zstandard frame of them."""
+
+    NONE = "", _("不压缩")
+    ZSTD = "zstd", _("Zstandard")
+
+
 class EntryKind(models.TextChoices):
     """What an entry is about (its ``kind``), as receipts and the page name it."""
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import HashAlgorithm
+from .choices import BundleCompression, HashAlgorithm
 
 # Tiles hold TILE_WIDTH hashes of one level; levels 0, 4, 8… of the tree are stored, so any
 # node is rebuilt from at most 16 stored hashes and a proof reads one tile per 4 levels. Height
@@ -74,7 +74,8 @@ class EntryBundle(models.Model):
     ``contents`` is the entries' canonical JSON (the exact bytes whose leaf hashes are in the
     tree) joined by b"\\n", which canonical JSON never holds raw; ``keys`` names the object of
     each entry as "kind\\tkey" lines, so a bundle describes itself and the key index can be
-    checked against it. The primary key is ``entry_pk(shard_id, first)``: the bundle holding
+    checked against it. ``compression`` says how ``contents`` is stored: one Zstandard frame of
+    those bytes (every append since compression came), or the bytes themselves. The primary key is ``entry_pk(shard_id, first)``: the bundle holding
     entry i is the one with the greatest key ≤ ``entry_pk(shard_id, i)``. A bundle is written
     once, by the append that made its entries, and never rewritten.
     """
@@ -85,6 +86,8 @@ class EntryBundle(models.Model):
     first = models.PositiveBigIntegerField(_("首条序号"))
     count = models.PositiveSmallIntegerField(_("条目数"))
     contents = models.BinaryField(_("内容（规范 JSON，换行分隔）"))
+    compression = models.CharField(_("压缩"), max_length=8, choices=BundleCompression.choices,
+                                   default=BundleCompression.NONE, blank=True)
     keys = models.TextField(_("对象类别与标识"))
     created_at = models.DateTimeField(_("写入时间"))
 

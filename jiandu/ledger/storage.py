@@ -17,6 +17,7 @@ from operator import attrgetter
 
 import orjson
 import psycopg
+import zstandard
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from psycopg.types.numeric import Int2, Int8
 from jiandu.records.interchange.schema import canonical_json as _canonical_json
 
 from . import merkle
+from .choices import BundleCompression
 from .fast import _hashes, batch_hasher
 from .merkle import CompactRange, Hasher, ProofError
 from .models import (
@@ -41,8 +43,8 @@ from .models import (
 )
 
 # Layout. Each year's log is a Shard (size, root and compact range of its tree). An append
-# writes its entries into new EntryBundle rows of up to 256 (contents joined by newlines, and
-# their kinds and keys), and one EntryKey row (kind, key, position) per entry for the lookup by
+# writes its entries into new EntryBundle rows of up to 256 (contents joined by newlines and
+# stored as one Zstandard frame, and their kinds and keys), and one EntryKey row (kind, key, position) per entry for the lookup by
 # object. Leaf hashes are stored once, in the level-0 tiles. The tree's nodes of levels 0, 4, 8… are kept in Tile rows of 16 hashes, so any
 # node is rebuilt from one tile with at most 15 hashes, and an inclusion or consistency proof,
 # or the root of any past size, needs one tile per 4 levels: 6 small rows at 10 million
@@ -53,16 +55,24 @@ from .models import (
 # writers), so concurrent appenders take turns and the tree never forks.
 
 __all__ = [
-    "Bundle", "LedgerItem", "LogEntry", "canonical_json", "consistency_proof_for", "entries_for",
-    "entry_at", "entry_at_position", "entry_content", "inclusion_proof_for", "leaf_hashes",
-    "ledger_append", "ledger_append_many", "positions_entries", "shard_bundles", "shard_entries",
-    "shard_for_year", "stored_leaves", "tree_root",
+    "Bundle", "LedgerItem", "LogEntry", "bundle_contents", "canonical_json",
+    "consistency_proof_for", "entries_for", "entry_at", "entry_at_position", "entry_content",
+    "inclusion_proof_for", "leaf_hashes", "ledger_append", "ledger_append_many",
+    "positions_entries", "shard_bundles", "shard_entries", "shard_for_year", "stored_leaves",
+    "tree_root",
 ]
 
 # A prepare_threshold that no count of runs reaches: only statements asked to be prepared are.
 _NEVER_BY_COUNT = 2**31
 
 _FILE_HASH = re.compile(r"^(?:[a-z0-9-]+:)?[0-9a-f]{64}$")
+
+# Bundles are stored compressed: records' canonical JSON shrinks ~9× at level 1, for ~1 µs an
+# entry, less than the commit saves on writing the bytes (measured in bench/ledger.py, where
+# the rows are the generated records). A frame states its size; a stored frame that claims
+# more than this is refused as damaged rather than allocated.
+_ZSTD_LEVEL = 1
+_BUNDLE_MAX_BYTES = 256 << 20
 
 
 def canonical_json(obj) -> bytes:
@@ -313,7 +323,8 @@ class _Batch:
     datas: list[bytes]
     kinds: list[str]
     keys: list[str]
-    bundles: list[tuple[int, int, bytes, str]]  # (offset, count, contents, "kind\tkey" lines)
+    # (offset, count, contents as stored, "kind\tkey" lines)
+    bundles: list[tuple[int, int, bytes, str]]
 
 
 def _join_lines_py(parts: list[bytes], check_utf8: bool = True) -> bytes | None:
@@ -347,6 +358,7 @@ def _prepare(items: list[LedgerItem]) -> _Batch:
     # are valid UTF-8, so checking each content is checking the bundle. A bundle of one kind
     # (an import's) gets its key lines by one join of the keys.
     bundles = []
+    compress = zstandard.ZstdCompressor(level=_ZSTD_LEVEL).compress  # not shared by threads
     for lo in range(0, len(items), BUNDLE_SIZE):
         part = datas[lo:lo + BUNDLE_SIZE]
         n = len(part)
@@ -360,7 +372,7 @@ def _prepare(items: list[LedgerItem]) -> _Batch:
         if (contents is None or names.count("\n") != n - 1 or names.count("\t") != n
                 or "\r" in names):
             _check_bundle(items[lo:lo + n], part)
-        bundles.append((lo, n, contents, names))
+        bundles.append((lo, n, compress(contents), names))
     return _Batch(datas, kinds, keys, bundles)
 
 
@@ -373,8 +385,8 @@ def _append(batch: _Batch, year: int) -> tuple[int, list[int]]:
     levels = tree.extend_collect(hasher.leaves(batch.datas), TILE_HEIGHT)
     base = entry_pk(shard_id, old)
     with connection.cursor() as cur:
-        _insert_bundles(cur, [(base + lo, shard_id, old + lo, n, contents, names, db_now)
-                              for lo, n, contents, names in batch.bundles])
+        _insert_bundles(cur, [(base + lo, shard_id, old + lo, n, contents, BundleCompression.ZSTD,
+                               names, db_now) for lo, n, contents, names in batch.bundles])
         _insert_keys(cur, batch.kinds, batch.keys, base)
         _write_tiles(cur, shard_id, old, levels)
         root, frontier = tree.root(), tree.to_bytes()
@@ -408,14 +420,15 @@ def _insert_bundles(cur, rows: list[tuple]) -> None:
     on SQLite, as the key rows."""
     qn = connection.ops.quote_name
     table = qn(EntryBundle._meta.db_table)
-    columns = f"id, shard_id, {qn('first')}, {qn('count')}, contents, {qn('keys')}, created_at"
+    columns = (f"id, shard_id, {qn('first')}, {qn('count')}, contents, compression, {qn('keys')}, "
+               "created_at")
     if connection.vendor == "postgresql":
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     sqlite3.Cursor.executemany(cur.cursor, f"INSERT INTO {table} ({columns}) VALUES "
-                               "(?, ?, ?, ?, ?, ?, ?)", rows)
+                               "(?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _insert_keys(cur, kinds: list[str], keys: list[str], base: int) -> None:
@@ -668,9 +681,32 @@ class Bundle:
     error: str = ""
 
 
-def _bundle(shard_id: int, first: int, count: int, contents, keys: str, created_at) -> Bundle:
-    parts = bytes(contents).split(b"\n")
+def bundle_contents(stored, compression: str) -> bytes:
+    """A bundle's contents (its entries joined by newlines) from the stored bytes; ValueError
+    when they cannot be read as ``compression`` says (changed behind the application's back)."""
+    stored = bytes(stored)
+    if compression == BundleCompression.NONE:
+        return stored
+    if compression != BundleCompression.ZSTD:
+        raise ValueError(f"未知的压缩方式 {compression!r} (unknown compression {compression!r})")
+    try:
+        size = zstandard.frame_content_size(stored)
+        if not 0 <= size <= _BUNDLE_MAX_BYTES:  # -1: the frame does not say
+            raise ValueError(f"frame content size {size}")
+        return zstandard.ZstdDecompressor().decompress(stored)
+    except (zstandard.ZstdError, ValueError) as exc:
+        raise ValueError(f"压缩内容无法解开 (the compressed contents do not decompress: {exc})") \
+            from None
+
+
+def _bundle(shard_id: int, first: int, count: int, stored, compression: str, keys: str,
+            created_at) -> Bundle:
     pairs = [tuple(line.split("\t", 1)) for line in keys.split("\n")]
+    try:
+        parts = bundle_contents(stored, compression).split(b"\n")
+    except ValueError as exc:
+        return Bundle(shard_id, first, count, [], pairs, created_at,
+                      f"条目包 #{first} 的内容无法读取：{exc}")
     error = ""
     if len(parts) != count or len(pairs) != count or any(len(p) != 2 for p in pairs):
         error = (f"条目包 #{first} 的行数与条目数 {count} 不符 (bundle #{first} holds "
@@ -680,7 +716,8 @@ def _bundle(shard_id: int, first: int, count: int, contents, keys: str, created_
 
 def _bundle_select(extra: str = "") -> str:
     qn = connection.ops.quote_name
-    return (f"SELECT {qn('first')}, {qn('count')}, contents, {qn('keys')}, created_at{extra} "
+    return (f"SELECT {qn('first')}, {qn('count')}, contents, compression, {qn('keys')}, "
+            f"created_at{extra} "
             f"FROM {qn(EntryBundle._meta.db_table)}")
 
 
@@ -699,7 +736,7 @@ def _bundle_at(cur, shard_id: int, index: int) -> Bundle | None:
     row = cur.fetchone()
     if row is None or not row[0] <= index < row[0] + row[1]:
         return None
-    return _bundle(shard_id, row[0], row[1], row[2], row[3], _created(row[4]))
+    return _bundle(shard_id, *row[:5], _created(row[5]))
 
 
 def leaf_hashes(shard: Shard, first: int, count: int) -> list[bytes]:
@@ -845,10 +882,11 @@ def shard_bundles(shard: Shard, chunk: int = 16) -> Iterator[tuple[Bundle, list[
             rows = cur.fetchall()
         if not rows:
             return
-        for first, count, contents, keys, created_at, _pk in rows:
-            bundle = _bundle(shard.pk, first, count, contents, keys, _created(created_at))
+        for first, count, contents, compression, keys, created_at, _pk in rows:
+            bundle = _bundle(shard.pk, first, count, contents, compression, keys,
+                             _created(created_at))
             yield bundle, leaf_hashes(shard, first, max(count, 1))
-        last = rows[-1][5]
+        last = rows[-1][6]
 
 
 def shard_entries(shard: Shard, chunk: int = 16) -> Iterator[LogEntry]:

@@ -1,4 +1,5 @@
-"""Migration 0004 moves a row per entry (ledger_entry) into bundles and the key index, and back."""
+"""Migration 0004 moves a row per entry (ledger_entry) into bundles and the key index, and back;
+0005 keeps those bundles' contents as they are (uncompressed) and the code reads them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from jiandu.ledger.merkle import CompactRange
 
 BEFORE = [("ledger", "0003_entry_position_pk")]
 AFTER = [("ledger", "0004_entry_bundles")]
+COMPRESSION = [("ledger", "0005_bundle_compression")]
 STRIDE = 1 << 40
 
 
@@ -77,6 +79,8 @@ def test_entries_move_into_bundles_and_the_key_index_and_back():
             (0, 256), (256, 44), (300, 5), (305, 256), (561, 256), (817, 88)]
         assert EntryKey.objects.count() == 905
         assert EntryKey.objects.filter(kind="other").count() == len(range(0, 905, 3))
+        _migrate(COMPRESSION)
+        assert set(EntryBundle.objects.values_list("compression", flat=True)) == {""}
         shard = Shard.objects.get(pk=shard_id)
         entries = list(shard_entries(shard))
         assert [e.leaf_hash for e in entries] == leaves

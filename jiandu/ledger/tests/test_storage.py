@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import zstandard
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from jiandu.ledger.models import (
 )
 from jiandu.ledger.storage import (
     LedgerItem,
+    bundle_contents,
     canonical_json,
     consistency_proof_for,
     entries_for,
@@ -281,7 +283,9 @@ def test_each_append_writes_its_own_bundles_of_at_most_256(sizes):
     shard = Shard.objects.get(year=2025)
     assert list(EntryBundle.objects.order_by("id").values_list("first", "count")) == want
     for b in EntryBundle.objects.all():
-        lines = bytes(b.contents).split(b"\n")
+        # Stored as one Zstandard frame (its magic number first) of the joined contents.
+        assert b.compression == "zstd" and bytes(b.contents)[:4] == b"\x28\xb5\x2f\xfd"
+        lines = bundle_contents(b.contents, b.compression).split(b"\n")
         assert len(lines) == b.count == len(b.keys.split("\n"))
         assert b.keys.split("\n")[0] == f"record\tR{b.first:07d}"
         assert json.loads(lines[-1])["n"] == b.first + b.count - 1
@@ -476,3 +480,23 @@ def test_key_rows_of_a_batch_of_mixed_kinds():
     assert set(EntryKey.objects.values_list("kind", "key", "position")) == want
     assert EntryKey.objects.count() == len(want)
     assert [e.index for e in entries_for("c", "执法-30\"'")] == [37]
+
+
+def test_bundle_contents_reads_what_the_append_stores_and_refuses_other_frames():
+    data = b'{"a":1}\n{"b":2}'
+    frame = zstandard.ZstdCompressor(level=1).compress(data)
+    assert bundle_contents(frame, "zstd") == data
+    assert bundle_contents(memoryview(data), "") == data  # a bundle stored before compression
+    refused = {
+        "no size": zstandard.ZstdCompressor(write_content_size=False).compress(data),
+        "a size of 1 TiB": frame[:4] + bytes([0xE0]) + (1 << 40).to_bytes(8, "little")
+        + frame[6 + 1:],
+        "cut short": frame[:-3],
+        "not a frame": data,
+    }
+    for name, stored in refused.items():
+        with pytest.raises(ValueError, match="无法解开"):
+            bundle_contents(stored, "zstd")
+        assert name
+    with pytest.raises(ValueError, match="unknown compression 'gzip'"):
+        bundle_contents(frame, "gzip")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import zstandard
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -15,7 +16,7 @@ from django.db import connection
 from jiandu.ledger.models import EntryBundle, EntryKey, Tile
 from jiandu.ledger.receipt import dumps
 from jiandu.ledger.services import ledger_verify, log_signer, receipt_build
-from jiandu.ledger.storage import entries_for, entry_at_position
+from jiandu.ledger.storage import bundle_contents, entries_for, entry_at_position
 from jiandu.ledger.verify_runs import VerifyRun
 from jiandu.records.models import Record, Revision
 
@@ -43,13 +44,26 @@ def _bundle_of(entry) -> EntryBundle:
     return EntryBundle.objects.filter(shard=entry.shard, first__lte=entry.index).order_by("-id").first()
 
 
+def _rewrite_bundle(bundle, change) -> None:
+    """Change a bundle's contents by SQL as someone who knows the format would: decompressed,
+    changed by ``change`` (bytes → bytes) and compressed again as it was stored."""
+    contents = change(bundle_contents(bundle.contents, bundle.compression))
+    if bundle.compression == "zstd":
+        contents = zstandard.ZstdCompressor().compress(contents)
+    _sql("UPDATE ledger_entrybundle SET contents = %s WHERE id = %s", [contents, bundle.pk])
+
+
 def _edit_entry(entry, change) -> None:
     """Change one entry's content inside its bundle by SQL, the rest of the bundle as it was."""
     bundle = _bundle_of(entry)
-    lines = bytes(bundle.contents).split(b"\n")
     at = entry.index - bundle.first
-    lines[at] = change(lines[at])
-    _sql("UPDATE ledger_entrybundle SET contents = %s WHERE id = %s", [b"\n".join(lines), bundle.pk])
+
+    def edit(contents: bytes) -> bytes:
+        lines = contents.split(b"\n")
+        lines[at] = change(lines[at])
+        return b"\n".join(lines)
+
+    _rewrite_bundle(bundle, edit)
 
 
 def test_untouched_data_verifies(load_with_history):
@@ -194,11 +208,44 @@ def test_a_changed_byte_of_a_bundle_is_named_by_record_id(load_samples):
 def test_a_bundle_whose_lines_do_not_match_its_count_is_reported(load_samples):
     load_samples(kinds=("agencies",))
     bundle = EntryBundle.objects.order_by("id").first()
-    _sql("UPDATE ledger_entrybundle SET contents = %s WHERE id = %s",
-         [bytes(bundle.contents) + b"\n{}", bundle.pk])
+    _rewrite_bundle(bundle, lambda contents: contents + b"\n{}")
     result = ledger_verify()
     assert not result.ok
     assert "lines do not match its count" in str(result.problems)
+
+
+def test_bundles_stored_before_compression_still_read_and_verify(load_samples):
+    """Bundles written before migration 0005 hold their contents as they are."""
+    load_samples(kinds=("agencies", "officers"))
+    entry = entry_at_position(EntryBundle.objects.order_by("id").first().pk)
+    for bundle in EntryBundle.objects.all():
+        _sql("UPDATE ledger_entrybundle SET contents = %s, compression = '' WHERE id = %s",
+             [bundle_contents(bundle.contents, bundle.compression), bundle.pk])
+    assert not EntryBundle.objects.exclude(compression="").exists()
+    assert entry_at_position(entry.pk) == entry
+    ok, out = _verify_command()
+    assert ok, out
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "not a frame", "unknown compression"])
+def test_a_bundle_that_does_not_decompress_is_reported_not_a_crash(load_samples, damage):
+    load_samples(kinds=("agencies",))
+    bundle = EntryBundle.objects.order_by("id").first()
+    assert bundle.compression == "zstd"
+    stored = bytes(bundle.contents)
+    if damage == "flipped byte":  # inside the frame header: its size no longer matches
+        _sql("UPDATE ledger_entrybundle SET contents = %s WHERE id = %s",
+             [stored[:5] + bytes([stored[5] ^ 0xFF]) + stored[6:], bundle.pk])
+    elif damage == "not a frame":
+        _sql("UPDATE ledger_entrybundle SET contents = %s WHERE id = %s",
+             [bundle_contents(stored, "zstd"), bundle.pk])
+    else:
+        _sql("UPDATE ledger_entrybundle SET compression = 'lz77' WHERE id = %s", [bundle.pk])
+    ok, out = _verify_command()
+    assert not ok
+    assert f"条目包 #{bundle.first} 的内容无法读取" in out
+    # Its entries cannot be re-derived, so the agencies they log are named as changed too.
+    assert "验证通过" not in out
 
 
 def test_a_deleted_key_row_is_found(load_samples):
