@@ -519,6 +519,11 @@ def alert_event_rows(*, ids=None, run_id: int | None = None) -> QuerySet:
 RUN_LEDGER_FIELDS = ("id", "as_of", "year", "started_at", "finished_at", "counts", "merge")
 
 
+def alert_fingerprints(*, rules: Sequence[str]) -> set[str]:
+    """The fingerprints of every stored alert of ``rules``, whatever its status."""
+    return set(Alert.objects.filter(rule__in=rules).values_list("fingerprint", flat=True))
+
+
 def latest_by_rule(field: str, *, before: int | None = None, codes: Sequence[str] | None = None,
                    runs: int | None = None) -> dict[str, tuple[int, object]]:
     """For each rule, the newest finished run (before run ``before``, when given) whose ``field`` (a run's

@@ -318,3 +318,46 @@ def test_the_merges_one_pass_finds_each_finding_through_the_alerts_fingerprint_i
         cursor.execute(f"DROP TABLE temp.{STAGE}")
     assert any(step.startswith("SEARCH a USING INDEX") and "(fingerprint=?)" in step for step in plan), plan
     assert not any(step.startswith("MATERIALIZE") for step in plan), plan
+
+
+def test_a_finding_stored_already_is_staged_by_its_fingerprint_alone():
+    from jiandu.monitoring.engine import STAGE_COLUMNS, _Staging
+
+    rule = get_rule("legal_review")
+    seen = Candidate("R-1", None, "A1", "P1", {"decided_on": "2025-06-02"}, "决定日期 2025-06-02")
+    new = Candidate("R-2", None, "A1", "P2", {"decided_on": "2025-06-03"}, "决定日期 2025-06-03")
+    staging = _Staging([rule], stored={fingerprint(rule.code, seen)})
+    narrow, full = (dict(zip(STAGE_COLUMNS, staging.row(rule, c), strict=True)) for c in (seen, new))
+    assert narrow == {"rule": "legal_review", "record_ext_id": None, "power_code": None,
+                      "party_key": None, "agency_code": None, "detail": None, "facts": None,
+                      "fingerprint": fingerprint(rule.code, seen), "rank": 0, "seq": 0}
+    assert full == {"rule": "legal_review", "record_ext_id": "R-2", "power_code": None,
+                    "party_key": "P2", "agency_code": "A1", "detail": rule.detail(new),
+                    "facts": '{"decided_on":"2025-06-03"}', "fingerprint": fingerprint(rule.code, new),
+                    "rank": 0, "seq": 1}
+
+
+def test_a_rerun_stages_stored_findings_narrow_and_stores_new_ones_whole(district, monkeypatch):
+    from jiandu.monitoring import engine
+
+    _major(district, "R-1")
+    _major(district, "R-2", served_on=None)
+    check()
+    before = {a.fingerprint: (a.pk, a.detail, a.facts, a.record_id) for a in Alert.objects.all()}
+    _major(district, "R-3")
+    staged = []
+    real = engine._Staging.row
+    monkeypatch.setattr(engine._Staging, "row",
+                        lambda self, rule, c: staged.append(real(self, rule, c)) or staged[-1])
+    check()
+    # The three alerts of the first run went to the stage as fingerprints; R-3's whole.
+    narrow = [row for row in staged if row[5] is None]
+    assert sorted(row[7] for row in narrow) == sorted(before)
+    assert [row[1] for row in staged if row[5] is not None] == ["R-3"]
+    after = {a.fingerprint: (a.pk, a.detail, a.facts, a.record_id) for a in Alert.objects.all()}
+    assert {k: v for k, v in after.items() if k in before} == before
+    # R-3 is R-1 under another id: its alert has the same detail and facts.
+    (added,) = [v for k, v in after.items() if k not in before]
+    (r1,) = [v for v in before.values() if v[3] == "R-1"]
+    assert added[3] == "R-3" and added[1:3] == r1[1:3]
+    assert added[1].startswith(get_rule("legal_review").explanation) and added[2]
