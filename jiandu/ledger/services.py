@@ -522,7 +522,7 @@ def _verify_shard(shard: Shard, result: VerifyResult, chunk: int, digest: _KeyDi
             return
         if bundle.error:
             result.add(f"{shard.origin}#{bundle.first}", f"日志条目包被改动：{bundle.error}",
-                       "a log bundle was changed: its lines do not match its count")
+                       f"a log bundle was changed: {bundle.error_en}")
             return
         hashes = hasher.leaves(bundle.contents)
         if hashes != leaves:

@@ -44,8 +44,8 @@ from .models import (
 
 # Layout. Each year's log is a Shard (size, root and compact range of its tree). An append
 # writes its entries into new EntryBundle rows of up to 256 (contents joined by newlines and
-# stored as one Zstandard frame, and their kinds and keys), and one EntryKey row (kind, key, position) per entry for the lookup by
-# object. Leaf hashes are stored once, in the level-0 tiles. The tree's nodes of levels 0, 4, 8… are kept in Tile rows of 16 hashes, so any
+# stored as one Zstandard frame, and their kinds and keys), and one EntryKey row (kind, key,
+# position) per entry for the lookup by object. Leaf hashes are stored once, in the level-0 tiles. The tree's nodes of levels 0, 4, 8… are kept in Tile rows of 16 hashes, so any
 # node is rebuilt from one tile with at most 15 hashes, and an inclusion or consistency proof,
 # or the root of any past size, needs one tile per 4 levels: 6 small rows at 10 million
 # entries, fetched in a single query.
@@ -670,7 +670,8 @@ class LogEntry:
 @dataclass(frozen=True)
 class Bundle:
     """A stored bundle, split: its entries' contents (bytes) and (kind, key) pairs. ``error``
-    says how it is malformed (its lines do not match its count), when it is."""
+    says how it is malformed (its contents do not decompress, or its lines do not match its
+    count), when it is; ``error_en`` says so in short in English."""
 
     shard_id: int
     first: int
@@ -679,6 +680,7 @@ class Bundle:
     keys: list[tuple[str, str]]
     created_at: datetime
     error: str = ""
+    error_en: str = ""
 
 
 def bundle_contents(stored, compression: str) -> bytes:
@@ -706,12 +708,13 @@ def _bundle(shard_id: int, first: int, count: int, stored, compression: str, key
         parts = bundle_contents(stored, compression).split(b"\n")
     except ValueError as exc:
         return Bundle(shard_id, first, count, [], pairs, created_at,
-                      f"条目包 #{first} 的内容无法读取：{exc}")
+                      f"条目包 #{first} 的内容无法读取：{exc}", "its contents cannot be read")
     error = ""
     if len(parts) != count or len(pairs) != count or any(len(p) != 2 for p in pairs):
         error = (f"条目包 #{first} 的行数与条目数 {count} 不符 (bundle #{first} holds "
                  f"{len(parts)} contents and {len(pairs)} keys for {count} entries)")
-    return Bundle(shard_id, first, count, parts, pairs, created_at, error)
+    return Bundle(shard_id, first, count, parts, pairs, created_at, error,
+                  "its lines do not match its count" if error else "")
 
 
 def _bundle_select(extra: str = "") -> str:
