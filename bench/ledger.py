@@ -163,6 +163,7 @@ def worker_floor(entries: int) -> dict:
     from django.utils import timezone
 
     from jiandu.ledger import storage
+    from jiandu.ledger.choices import BundleCompression
     from jiandu.ledger.models import BUNDLE_SIZE, entry_pk
 
     with transaction.atomic():
@@ -175,7 +176,7 @@ def worker_floor(entries: int) -> dict:
         kinds = ["record"] * len(keys)
         datas = [storage.canonical_json(r) for r in records]
         bundles = [(entry_pk(shard.pk, lo + at), shard.pk, lo + at, len(part),
-                    compress(b"\n".join(part)), "zstd",
+                    compress(b"\n".join(part)), BundleCompression.ZSTD,
                     "\n".join(f"record\t{k}" for k in keys[at:at + BUNDLE_SIZE]), db_now)
                    for at in range(0, len(records), BUNDLE_SIZE)
                    for part in [datas[at:at + BUNDLE_SIZE]]]

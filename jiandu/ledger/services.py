@@ -588,13 +588,14 @@ def _expected(row: dict, version: int) -> tuple[str, int, bytes | None, str]:
         record_ledger_content(row, version=version, party_key=party_key)), ""
 
 
-def _rows_in(model, columns: str, field: str, values: list, *, kind: str | None = None,
+def _rows_in(model, columns: str | None, field: str, values: list, *, kind: str | None = None,
              integer: bool = False) -> list[tuple]:
-    """``columns`` (SQL) of the rows of ``model`` whose ``field`` ("pk" for the primary key) is
-    among ``values``, bound as one parameter (``in_values``), and whose ``kind`` column is
-    ``kind`` when given (the key index, the history)."""
+    """``columns`` (SQL; None: ``field``'s own column) of the rows of ``model`` whose ``field``
+    ("pk" for the primary key) is among ``values``, bound as one parameter (``in_values``), and
+    whose ``kind`` column is ``kind`` when given (the key index, the history)."""
     qn = connection.ops.quote_name
     column = qn(model._meta.pk.column if field == "pk" else model._meta.get_field(field).column)
+    columns = columns or column
     where, params = in_values(column, values, integer=integer)
     if kind is not None:
         where, params = f"kind = %s AND {where}", [kind, *params]
@@ -881,9 +882,8 @@ def _verify_keys_exist(result: VerifyResult, entry_kind: str, model, key_field: 
         last = page[-1]
         integer = key_field == "pk"
         wanted = [int(key) for key in page if key.isdigit()] if integer else page
-        column = model._meta.pk.column if integer else model._meta.get_field(key_field).column
-        present = {str(value) for (value,) in _rows_in(model, connection.ops.quote_name(column),
-                                                       key_field, wanted, integer=integer)}
+        present = {str(value) for (value,) in _rows_in(model, None, key_field, wanted,
+                                                       integer=integer)}
         for key in page:
             if key not in present:
                 result.add(name(key), "日志中的对象在数据库中不存在（被删除）",

@@ -189,13 +189,15 @@ class _Staging:
     A finding whose fingerprint is ``stored`` (under an alert of these rules, read in the check's
     transaction) is staged by its fingerprint alone: over unchanged data that is nearly every
     finding, and the stage then carries about a tenth of the bytes (no detail, no facts to
-    parse). The merge reads the other columns only of new findings, which are never stored.
+    parse). The merge reads the other columns only of new findings, which are never stored;
+    ``new`` counts them by rule, and an empty ``stored`` (a first run) means every finding is.
     """
 
     def __init__(self, rules: list[Rule], stored: set[str] | frozenset[str] = frozenset()):
         self.stored = stored
         self.rank = {code: i for i, code in enumerate(sorted(rule.code for rule in rules))}
         self.seq = dict.fromkeys(self.rank, 0)
+        self.new = dict.fromkeys(self.rank, 0)
         self.last: dict[str, tuple[str, str]] = {}
         self.unordered: set[str] = set()
 
@@ -213,6 +215,7 @@ class _Staging:
         print_ = fingerprint(code, candidate, facts)
         if print_ in self.stored:
             return (code, None, None, None, None, None, None, print_, self.rank[code], seq)
+        self.new[code] += 1
         return (code, candidate.record, candidate.power, candidate.party, candidate.agency,
                 rule.detail(candidate), facts.decode(), print_, self.rank[code], seq)
 
@@ -245,7 +248,6 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     dialect = dialect_for(connection)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     codes = [rule.code for rule in rules]
-    in_rules = f"monitoring_alert.rule IN ({', '.join(['%s'] * len(codes))})"
     active = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
     event = ("INSERT INTO monitoring_alertevent (alert_id, at, user_id, action, from_status, to_status, "
              "note, run_id) SELECT monitoring_alert.id, %s, NULL, %s, monitoring_alert.status, %s, '', %s "
@@ -264,19 +266,14 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
         # which would scan a filtered subquery's rows once per finding): a current alert of these
         # rules that no longer fires (gone, 0), an earlier one that fires again (back, 1), a
         # finding stored under no alert (new, 2). A fingerprint holds its rule, so only alerts of
-        # these rules can match. Where no alert of these rules is stored (a first run) every
-        # finding is new: no pass at all.
+        # these rules can match. Where no alert of these rules is stored (a first run, as the
+        # staging read them under the check's lock) every finding is new: no pass at all.
         for statement in dialect.temp_table(CHANGES, "id bigint, kind smallint NOT NULL, "
                                                      "fingerprint varchar(32)"):
             cursor.execute(statement)
-        cursor.execute(f"SELECT 1 FROM monitoring_alert WHERE {in_rules} LIMIT 1", codes)
-        stored = cursor.fetchone() is not None
-        if stored:
+        if staging.stored:
             cursor.execute(f"INSERT INTO {CHANGES} (id, kind, fingerprint) {changes_select(len(codes))}", codes)
-            cursor.execute(f"SELECT count(*) FROM {CHANGES} WHERE kind = 2")
-            (new,) = cursor.fetchone()
-        else:
-            new = total
+        new = sum(staging.new.values())
         merge.seen = total - new
         gone = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 0)"
         back = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 1)"
