@@ -33,6 +33,23 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
+def otp_clock(monkeypatch):
+    """Pins django-otp's clock to the middle of the current 30-second step.
+
+    A test that computes a code and has the server check it a moment later would otherwise
+    fail now and then, when a step ends in between (a replayed code is then a new, valid one).
+    Returns the pinned Unix time.
+    """
+    import time
+    from types import SimpleNamespace
+
+    pinned = int(time.time()) // 30 * 30 + 15
+    monkeypatch.setattr("django_otp.oath.time", lambda: pinned)
+    monkeypatch.setattr("django_otp.plugins.otp_totp.models.time", SimpleNamespace(time=lambda: pinned))
+    return pinned
+
+
+@pytest.fixture
 def make_user(db):
     def make(username, role=Role.LEADER, password=PASSWORD, **fields):
         user = User(username=username, role=role, **fields)

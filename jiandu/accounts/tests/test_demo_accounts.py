@@ -28,7 +28,7 @@ def district(db):
             "zoning": make("11370117MB0000003C", "钢城区自然资源局", "administrative_organ")}
 
 
-def test_demo_accounts(district, client):
+def test_demo_accounts(district, client, otp_clock):
     accounts = demo_accounts_ensure()
     assert [a["username"] for a in accounts] == ["admin", "supervisor", "street", "liaison", "officer",
                                                  "leader", "social"]

@@ -26,6 +26,11 @@ def no_otp_backoff(settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
 
 
+@pytest.fixture(autouse=True)
+def pinned_otp_clock(otp_clock):
+    return otp_clock
+
+
 def _code(key_hex: str) -> str:
     return f"{totp(bytes.fromhex(key_hex)):06d}"
 
@@ -150,18 +155,16 @@ def test_otp_code_command_prints_the_current_code(make_user, capsys, settings):
         call_command("otp_code", "adm")
 
 
-def test_the_demo_code_is_the_clock_s_after_the_server_learned_a_drift(make_user, client):
+def test_the_demo_code_is_the_clock_s_after_the_server_learned_a_drift(make_user, client, otp_clock):
     # A code typed just after a 30-second step ends matches the step before, and django-otp
     # then keeps a drift of -1 for the device. `jiandu otp_code` stands in for a phone whose
     # clock is this machine's: it must print the current step's code, which the server
     # accepts, not the drifted one, which is the step already used and so refused as a replay.
-    import time
-
     from jiandu.accounts.selectors import otp_code
 
     user = make_user("adm", role=Role.ADMIN)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    now = int(time.time()) // device.step
+    now = otp_clock // device.step
     device.drift, device.last_t = -1, now - 1
     device.save()
     assert otp_code(user) == _code(device.key)
