@@ -34,7 +34,9 @@ RECORD_COLUMNS = (
     "disclosed_on", "measure", "measure_end_on", "measure_extended", "closed_on", "content_hash",
     "version", "source", "import_run_id",
 )
-OFFICER_COLUMNS = ("record_ext_id", "position", "certificate")
+# With the record's agency and act date (see RecordOfficer).
+OFFICER_COLUMNS = ("record_ext_id", "position", "certificate", "agency_code", "act_on")
+_ACT_ON_AT = RECORD_COLUMNS.index("act_on")
 _HASH_AT = RECORD_COLUMNS.index("content_hash")
 _PARTY_KEY_AT = RECORD_COLUMNS.index("party_key")
 
@@ -128,7 +130,8 @@ class RecordStore(Store):
                     replaced.append(key)
                 rows.append(new)
                 logged.append((row, old_version + 1, new[_PARTY_KEY_AT]))
-                links.extend((key, i, cert) for i, cert in enumerate(row["officers"]))
+                agency, act_on = row["agency"], new[_ACT_ON_AT]
+                links.extend((key, i, cert, agency, act_on) for i, cert in enumerate(row["officers"]))
             if replaced:
                 self._supersede(replaced)
             bulk_insert(Record._meta.db_table, RECORD_COLUMNS, rows)

@@ -96,5 +96,6 @@ class District:
             penalty_mask=None if penalties is None else penalties_to_mask(penalties),
             fine=None if fine is None else Decimal(str(fine)), content_hash="x", **fields)
         RecordOfficer.objects.bulk_create(
-            RecordOfficer(record=record, position=i, certificate=c) for i, c in enumerate(certs))
+            RecordOfficer(record=record, position=i, certificate=c, agency_code=record.agency_id,
+                          act_on=record.act_on) for i, c in enumerate(certs))
         return record

@@ -79,6 +79,31 @@ def test_one_alert_per_record_for_several_bad_officers(district):
     assert a.facts["officers"][1]["problems"] == ["other_agency"]
 
 
+def test_unknown_certificates_are_found_wherever_they_sort_among_the_known(district):
+    """Unknown certificates are found by stepping through the links' distinct certificates in
+    index order: before the first known one, between two, after the last, and one listed on
+    many records, are each found, and each of their records once."""
+    d = district
+    d.record("FIRST", action_on=D(2025, 6, 2), officers=[d.a1, "0000000000000"])
+    d.record("BETWEEN", action_on=D(2025, 6, 2), officers=[d.a1, d.a1.certificate + "0"])
+    d.record("LAST", action_on=D(2025, 6, 2), officers=[d.a1, "ZZZ-9"])
+    for n in range(3):
+        d.record(f"MANY-{n}", action_on=D(2025, 6, 2), officers=["ZZZ-9", d.a2, "ZZZ-9"])
+    d.record("CLEAN", action_on=D(2025, 6, 2))
+    assert fired("officer_certificate") == {"FIRST", "BETWEEN", "LAST", "MANY-0", "MANY-1", "MANY-2"}
+    assert [o["certificate"] for o in alert("officer_certificate", "MANY-1").facts["officers"]] == ["ZZZ-9"]
+
+
+def test_every_link_of_an_officer_without_an_oath_is_found_dated_or_not(district):
+    d = district
+    unsworn = d.officer(oath_on=None)
+    d.record("DATED", action_on=D(2025, 6, 2), officers=[d.a1, unsworn])
+    d.record("UNDATED", officers=[unsworn, d.a2])
+    d.record("OTHER", action_on=D(2025, 6, 2), officers=[d.a1, d.a2])
+    assert fired("oath_missing") == {"DATED", "UNDATED"}
+    assert fired("officer_certificate") == set()
+
+
 @pytest.mark.parametrize(("kind", "officers", "fires"), [
     ("penalty", "one", True),
     ("penalty", "same twice", True),

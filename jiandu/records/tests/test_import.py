@@ -1,5 +1,6 @@
 """The import contract: per-row validation, idempotence, replacement with history, formats."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -315,3 +316,23 @@ def test_utf8_bom_and_blank_lines_are_tolerated(db, tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(row, ensure_ascii=False).encode() + b"\n\n   \n")
     report = interchange_import(kind="agencies", path=path)
     assert report.ok and report.counts.created == 1 and report.counts.rows == 1
+
+
+def test_links_carry_their_record_s_agency_and_act_date_through_new_versions(load_samples, samples, tmp_path):
+    """The certificate rules find suspect links by the copies (RecordOfficer): they must be the
+    record's own values, for every link, after every version."""
+    load_samples()
+
+    def mismatched():
+        return [(link.record_id, link.position) for link in RecordOfficer.objects.select_related("record")
+                if (link.agency_code, link.act_on) != (link.record.agency_id, link.record.act_on)]
+
+    assert RecordOfficer.objects.exists() and mismatched() == []
+    row = _record(samples)
+    # A new version moves the act date (an action date comes before the others) and the officers.
+    row.update(action_on="2025-03-04", officers=["3701172000001", "3701172000002"])
+    report = interchange_import(kind="records", path=_write_jsonl(tmp_path / "v2.jsonl", [row]), source="v2")
+    assert report.counts.replaced == 1, report.problems
+    links = RecordOfficer.objects.filter(record_id=row["id"])
+    assert {(link.agency_code, link.act_on) for link in links} == {(row["agency"], dt.date(2025, 3, 4))}
+    assert mismatched() == []
