@@ -101,8 +101,10 @@ class RecordOfficer(models.Model):
     expired, of another agency…), instead of two million links a run.
     """
 
+    # No index of its own: the unique (record, position) below leads with the record and serves
+    # every lookup by record; two more indexes would only slow down the import's two million links.
     record = models.ForeignKey(Record, to_field="ext_id", db_column="record_ext_id",
-                               on_delete=models.CASCADE, related_name="officer_links")
+                               on_delete=models.CASCADE, related_name="officer_links", db_index=False)
     position = models.PositiveSmallIntegerField()
     certificate = models.CharField(_("执法证号"), max_length=64)
     agency_code = models.CharField(_("执法主体代码"), max_length=18, editable=False)
