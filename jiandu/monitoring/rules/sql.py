@@ -48,9 +48,12 @@ class Dialect:
         """A SELECT of ``columns`` from each row of ``outer`` (a table or subquery with its alias)
         joined to the rows of ``inner`` that meet any one of ``conditions``, once for each
         condition met; each condition is to be one lookup or range of an index of ``inner``
-        for the outer row (a nested loop), never a pass over all of ``inner``. SQLite only
-        ever joins by nested loops: one join per condition."""
-        return " UNION ALL ".join(f"SELECT {columns} FROM {outer} JOIN {inner} ON {condition}"
+        for the outer row (a nested loop), never a pass over all of ``inner``. SQLite: one join
+        per condition, CROSS so that ``outer`` stays the outer loop (SQLite's documented way to
+        fix the order). Without statistics its planner takes both tables for equally large and
+        would rather scan two million links, looking each one's officer up by a unique index,
+        once per condition (9.7 s instead of 3.4 at 1M records)."""
+        return " UNION ALL ".join(f"SELECT {columns} FROM {outer} CROSS JOIN {inner} ON {condition}"
                                   for condition in conditions)
 
     def position(self, needle: str, haystack: str) -> str:
