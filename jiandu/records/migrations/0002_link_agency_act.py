@@ -2,8 +2,8 @@
 
 The certificate and oath rules then read only the links that break a rule, as ranges of each
 officer's links, instead of every link of every record (see RecordOfficer). The links stored
-already get the values of their records; the index on (certificate, agency, act date) replaces
-the one on the certificate alone, which it leads with.
+already get the values of their records; the index on (certificate, agency, act date, record,
+position) replaces the one on the certificate alone, which it leads with.
 """
 
 from django.db import migrations, models
@@ -51,6 +51,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='recordofficer',
-            index=models.Index(fields=['certificate', 'agency_code', 'act_on'], name='records_link_cert_agency_act'),
+            index=models.Index(fields=['certificate', 'agency_code', 'act_on', 'record', 'position'], name='records_link_cert_agency_act'),
         ),
     ]
