@@ -17,14 +17,19 @@ FETCH = 5000
 class Candidate(NamedTuple):
     """One finding before it is stored: what it is about, the facts (which the fingerprint
     hashes) and the facts in Chinese (which complete the rule's explanation). A named tuple:
-    made once per finding, hundreds of thousands a run, at a third of a frozen dataclass's cost."""
+    made once per finding, hundreds of thousands a run, at a third of a frozen dataclass's cost.
+
+    ``text`` may be a function of no arguments that makes it (a ``functools.partial`` of the
+    finding's own values, never a closure over a loop's variables): only a new finding's text is
+    ever read, and over unchanged data nearly every finding is stored already, so formatting
+    each one's amounts and dates would be work thrown away."""
 
     record: str | None
     power: str | None
     agency: str | None
     party: str | None
     facts: dict
-    text: str
+    text: str | Callable[[], str]
 
 
 @dataclass
@@ -107,7 +112,8 @@ class Rule:
         return self.find(ctx)
 
     def detail(self, candidate: Candidate) -> str:
-        return f"{self.explanation}：{candidate.text}" if candidate.text else self.explanation
+        text = candidate.text() if callable(candidate.text) else candidate.text
+        return f"{self.explanation}：{text}" if text else self.explanation
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -156,8 +162,9 @@ def candidate_records(ctx: Context) -> str:
 RECORD = "r.ext_id, r.agency_code, r.party_key"
 
 
-def on_record(row: dict, facts: dict, text: str) -> Candidate:
-    """A finding about the record of ``row`` (which selects ``RECORD``)."""
+def on_record(row: dict, facts: dict, text: str | Callable[[], str]) -> Candidate:
+    """A finding about the record of ``row`` (which selects ``RECORD``); ``text`` as in
+    ``Candidate``."""
     return Candidate(record=row["ext_id"], power=None, agency=row["agency_code"],
                      party=row["party_key"], facts=facts, text=text)
 

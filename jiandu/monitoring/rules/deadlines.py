@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from jiandu.core.calendar import UnknownCalendarYear, known_years
 from jiandu.records.choices import Measure
@@ -56,16 +57,18 @@ def _decision_filter(ctx: Context) -> str:
 def decision_deadline(ctx: Context):
     rows = record_rows(ctx, "r.filed_on, r.decided_on", _decision_filter)
     for row in rows:
-        filed, decided = as_date(row["filed_on"]), as_date(row["decided_on"])
         # Facts and wording leave the as-of date out: an open case stays the same alert day
         # after day, and a re-run over unchanged data rewrites nothing.
-        facts = {"filed_on": filed.isoformat(), "decided_on": day(decided)}
-        if decided is not None:
-            text = f"立案日期 {filed}，决定日期 {decided}，历时 {(decided - filed).days} 日"
-        else:
-            last = filed + dt.timedelta(days=DECISION_DAYS)
-            text = f"立案日期 {filed}，期限届满日 {last}，仍未作出决定、未结案"
-        yield on_record(row, facts, text)
+        facts = {"filed_on": day(row["filed_on"]), "decided_on": day(row["decided_on"])}
+        yield on_record(row, facts, partial(_decision_text, facts))
+
+
+def _decision_text(facts: dict) -> str:
+    filed, decided = as_date(facts["filed_on"]), as_date(facts["decided_on"])
+    if decided is not None:
+        return f"立案日期 {filed}，决定日期 {decided}，历时 {(decided - filed).days} 日"
+    last = filed + dt.timedelta(days=DECISION_DAYS)
+    return f"立案日期 {filed}，期限届满日 {last}，仍未作出决定、未结案"
 
 
 def _done_filter(ctx: Context, *, kinds: tuple[str, ...], done: str) -> str:
@@ -103,8 +106,8 @@ def _late(ctx: Context, rows, *, label: str):
     """Candidates from ``_deadline_sql`` rows; refuses to guess where the calendar stops."""
     years = None
     for row in rows:
-        decided, done, due = as_date(row["decided_on"]), as_date(row["done_on"]), as_date(row["due"])
-        if due is None:
+        if row["due"] is None:
+            decided, done = as_date(row["decided_on"]), as_date(row["done_on"])
             # The 7th working day is never earlier than the 7th calendar day, so a few cases are
             # settled without the calendar; any other needs the year the calendar lacks.
             earliest = decided + dt.timedelta(days=WORKING_DAYS)
@@ -116,13 +119,16 @@ def _late(ctx: Context, rows, *, label: str):
                     raise UnknownCalendarYear(year)
             # Both years are known but the materialised table lacks them: it was not rebuilt.
             raise CalendarTableStale(decided.year)
-        facts = {"decided_on": decided.isoformat(), f"{label}_on": day(done), "due": due.isoformat()}
-        verb = {"served": "送达", "disclosed": "公示"}[label]
-        if done is not None:
-            text = f"决定日期 {decided}，期限届满日（第 7 个工作日）{due}，实际 {done} {verb}"
-        else:
-            text = f"决定日期 {decided}，期限届满日（第 7 个工作日）{due}，仍未{verb}"
-        yield on_record(row, facts, text)
+        facts = {"decided_on": day(row["decided_on"]), f"{label}_on": day(row["done_on"]),
+                 "due": day(row["due"])}
+        yield on_record(row, facts, partial(_late_text, facts, label))
+
+
+def _late_text(facts: dict, label: str) -> str:
+    verb = {"served": "送达", "disclosed": "公示"}[label]
+    head = f"决定日期 {facts['decided_on']}，期限届满日（第 7 个工作日）{facts['due']}"
+    done = facts[f"{label}_on"]
+    return f"{head}，实际 {done} {verb}" if done is not None else f"{head}，仍未{verb}"
 
 
 @rule(
@@ -172,16 +178,18 @@ def compulsory_duration(ctx: Context):
                        _compulsory_filter)
     measures = Labels(lambda v: Measure(v).label)
     for row in rows:
-        start, stop = as_date(row["action_on"]), as_date(row["measure_end_on"])
-        extended = flag(row["measure_extended"])
-        facts = {"measure": row["measure"], "action_on": start.isoformat(), "measure_end_on": day(stop),
-                 "measure_extended": extended}
-        days = 60 if extended else 30
-        limit = f"{days} 日（已依法延长）" if extended else f"{days} 日"
-        label = measures[row["measure"]]
-        if stop is not None:
-            text = f"{label}自 {start} 至 {stop}，共 {(stop - start).days} 日，超过 {limit}"
-        else:
-            text = (f"{label}自 {start} 起仍未解除，期限 {limit}，"
-                    f"届满日 {start + dt.timedelta(days=days)}")
-        yield on_record(row, facts, text)
+        facts = {"measure": row["measure"], "action_on": day(row["action_on"]),
+                 "measure_end_on": day(row["measure_end_on"]),
+                 "measure_extended": flag(row["measure_extended"])}
+        yield on_record(row, facts, partial(_compulsory_text, facts, measures))
+
+
+def _compulsory_text(facts: dict, measures: Labels) -> str:
+    start, stop = as_date(facts["action_on"]), as_date(facts["measure_end_on"])
+    extended = facts["measure_extended"]
+    days = 60 if extended else 30
+    limit = f"{days} 日（已依法延长）" if extended else f"{days} 日"
+    label = measures[facts["measure"]]
+    if stop is not None:
+        return f"{label}自 {start} 至 {stop}，共 {(stop - start).days} 日，超过 {limit}"
+    return f"{label}自 {start} 起仍未解除，期限 {limit}，届满日 {start + dt.timedelta(days=days)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
 
 from jiandu.powers.choices import DiscretionLevel
@@ -75,16 +76,19 @@ def no_penalty_list(ctx: Context):
         facts = {"decided_on": day(row["decided_on"]), "harm": row["harm"],
                  "corrected": None if row["corrected"] is None else flag(row["corrected"]),
                  "penalties": _penalties(row["penalty_mask"]), "items": items}
-        conditions = [f"危害后果{harm[row['harm']]}"]
-        if row["corrected"] is not None and flag(row["corrected"]):
-            conditions.append("已及时改正")
-        windows = [g["window_days"] for g in group if g["window_days"] is not None]
-        if windows:
-            conditions.append(f"此前 {max(windows)} 日内无同类处罚")
-        codes = "、".join(i["code"] for i in items)
-        text = (f"适用不予处罚清单事项 {codes}（{'，'.join(conditions)}），"
-                f"于 {facts['decided_on']} 仍决定给予{given[row['penalty_mask']]}")
-        yield on_record(row, facts, text)
+        yield on_record(row, facts, partial(_no_penalty_text, row, facts, harm, given))
+
+
+def _no_penalty_text(row: dict, facts: dict, harm: Labels, given: Labels) -> str:
+    conditions = [f"危害后果{harm[row['harm']]}"]
+    if facts["corrected"]:
+        conditions.append("已及时改正")
+    windows = [item["window_days"] for item in facts["items"] if item["window_days"] is not None]
+    if windows:
+        conditions.append(f"此前 {max(windows)} 日内无同类处罚")
+    codes = "、".join(item["code"] for item in facts["items"])
+    return (f"适用不予处罚清单事项 {codes}（{'，'.join(conditions)}），"
+            f"于 {facts['decided_on']} 仍决定给予{given[row['penalty_mask']]}")
 
 
 @rule(
@@ -107,9 +111,12 @@ def discretion_range(ctx: Context):
     for row in ctx.rows(sql):
         facts = {"fine": row["fine"], "discretion": row["discretion"],
                  "min": row["min_amount"], "max": row["max_amount"]}
-        text = (f"罚款 {yuan(row['fine'])}，适用“{level[row['discretion']]}”档次"
-                f"（{yuan(row['min_amount'])} 至 {yuan(row['max_amount'])}）")
-        yield on_record(row, facts, text)
+        yield on_record(row, facts, partial(_discretion_text, row, level))
+
+
+def _discretion_text(row: dict, level: Labels) -> str:
+    return (f"罚款 {yuan(row['fine'])}，适用“{level[row['discretion']]}”档次"
+            f"（{yuan(row['min_amount'])} 至 {yuan(row['max_amount'])}）")
 
 
 def _legal_review_filter(ctx: Context) -> str:
@@ -164,12 +171,16 @@ def hearing_notice(ctx: Context):
         heavy = [p for p in _penalties(row["penalty_mask"]) if p in HEARING_PENALTIES]
         facts = {"party_type": row["party_type"], "business": flag(row["business"]),
                  "fine": row["fine"], "threshold": row["threshold"], "heavy_penalties": heavy}
-        parts = []
-        if row["fine"] is not None and row["fine"] >= row["threshold"]:
-            parts.append(f"罚款 {yuan(row['fine'])}，达到听证标准 {yuan(row['threshold'])}")
-        if heavy:
-            parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in heavy)]}")
-        yield on_record(row, facts, "；".join(parts) + "，未告知听证权利")
+        yield on_record(row, facts, partial(_hearing_text, facts, given))
+
+
+def _hearing_text(facts: dict, given: Labels) -> str:
+    parts = []
+    if facts["fine"] is not None and facts["fine"] >= facts["threshold"]:
+        parts.append(f"罚款 {yuan(facts['fine'])}，达到听证标准 {yuan(facts['threshold'])}")
+    if heavy := facts["heavy_penalties"]:
+        parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in heavy)]}")
+    return "；".join(parts) + "，未告知听证权利"
 
 
 def _summary_filter(ctx: Context) -> str:
@@ -193,15 +204,19 @@ def summary_procedure(ctx: Context):
     rows = record_rows(ctx, "r.party_type, r.fine, r.penalty_mask", _summary_filter)
     given = Labels(penalty_labels)
     for row in rows:
-        limit = SUMMARY_LIMIT[row["party_type"]]
         beyond = [p for p in _penalties(row["penalty_mask"]) if p not in ("warning", "fine")]
         facts = {"party_type": row["party_type"], "fine": row["fine"], "penalties_beyond": beyond}
-        parts = []
-        if beyond:
-            parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in beyond)]}")
-        if row["fine"] is not None and row["fine"] > limit:
-            parts.append(f"罚款 {yuan(row['fine'])}，超过 {yuan(limit)}")
-        yield on_record(row, facts, "；".join(parts))
+        yield on_record(row, facts, partial(_summary_text, facts, given))
+
+
+def _summary_text(facts: dict, given: Labels) -> str:
+    limit = SUMMARY_LIMIT[facts["party_type"]]
+    parts = []
+    if beyond := facts["penalties_beyond"]:
+        parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in beyond)]}")
+    if facts["fine"] is not None and facts["fine"] > limit:
+        parts.append(f"罚款 {yuan(facts['fine'])}，超过 {yuan(limit)}")
+    return "；".join(parts)
 
 
 @rule(
@@ -243,10 +258,13 @@ def double_fine(ctx: Context):
         facts = {"violation_on": day(row["violation_on"]), "decided_on": day(row["decided_on"]),
                  "fine": row["fine"], "first": row["first_id"],
                  "first_decided_on": day(row["first_decided_on"]), "first_fine": row["first_fine"]}
-        text = (f"违法行为日期 {facts['violation_on']}，已由 {row['first_id']} 于 "
-                f"{facts['first_decided_on']} 罚款 {yuan(row['first_fine'])}，"
-                f"又于 {facts['decided_on']} 罚款 {yuan(row['fine'])}")
-        yield on_record(row, facts, text)
+        yield on_record(row, facts, partial(_double_fine_text, facts))
+
+
+def _double_fine_text(facts: dict) -> str:
+    return (f"违法行为日期 {facts['violation_on']}，已由 {facts['first']} 于 "
+            f"{facts['first_decided_on']} 罚款 {yuan(facts['first_fine'])}，"
+            f"又于 {facts['decided_on']} 罚款 {yuan(facts['fine'])}")
 
 
 DEFAULT_LIMITATION_YEARS = 2
@@ -289,6 +307,9 @@ def limitation(ctx: Context):
     for row in ctx.rows(sql):
         facts = {"violation_on": day(row["violation_on"]), "filed_on": day(row["filed_on"]),
                  "years": row["years"]}
-        text = (f"违法行为日期 {facts['violation_on']}，追责时效 {row['years']} 年至 {day(row['until'])}，"
-                f"立案日期 {facts['filed_on']}")
-        yield on_record(row, facts, text)
+        yield on_record(row, facts, partial(_limitation_text, row, facts))
+
+
+def _limitation_text(row: dict, facts: dict) -> str:
+    return (f"违法行为日期 {facts['violation_on']}，追责时效 {row['years']} 年至 {day(row['until'])}，"
+            f"立案日期 {facts['filed_on']}")

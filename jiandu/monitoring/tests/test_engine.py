@@ -361,3 +361,21 @@ def test_a_rerun_stages_stored_findings_narrow_and_stores_new_ones_whole(distric
     (r1,) = [v for v in before.values() if v[3] == "R-1"]
     assert added[3] == "R-3" and added[1:3] == r1[1:3]
     assert added[1].startswith(get_rule("legal_review").explanation) and added[2]
+
+
+def test_a_finding_s_text_is_made_only_for_a_new_alert(district, monkeypatch):
+    """Formatting amounts and dates for findings that are stored already would be work thrown
+    away: a re-run over unchanged data makes no text, and the stored detail is the text made
+    the first time."""
+    from jiandu.monitoring.rules import deadlines
+
+    made = []
+    real = deadlines._late_text
+    monkeypatch.setattr(deadlines, "_late_text", lambda *args: made.append(args) or real(*args))
+    _major(district, "LATE", served_on=D(2025, 7, 30))
+    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("service_deadline")])
+    assert len(made) == 1
+    detail = Alert.objects.get(record_id="LATE").detail
+    assert detail.endswith("实际 2025-07-30 送达") and "2025-06-02" in detail
+    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("service_deadline")])
+    assert len(made) == 1 and Alert.objects.get(record_id="LATE").detail == detail
