@@ -13,7 +13,8 @@ from jiandu.accounts.services import OTP_KEY_SESSION
 
 from .conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# otp_clock: codes are made and checked within one 30-second step (see the fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("otp_clock")]
 
 LOGIN = reverse("accounts:login")
 VERIFY = reverse("accounts:two_factor")
@@ -24,11 +25,6 @@ ENROL = reverse("accounts:two_factor_enrol")
 def no_otp_backoff(settings):
     # django-otp waits 1 s, 2 s, 4 s… after a wrong code; the tests type the right one at once.
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
-
-
-@pytest.fixture(autouse=True)
-def pinned_otp_clock(otp_clock):
-    return otp_clock
 
 
 def _code(key_hex: str) -> str:

@@ -124,8 +124,11 @@ def _late(ctx: Context, rows, *, label: str):
         yield on_record(row, facts, partial(_late_text, facts, label))
 
 
+VERBS = {"served": "送达", "disclosed": "公示"}
+
+
 def _late_text(facts: dict, label: str) -> str:
-    verb = {"served": "送达", "disclosed": "公示"}[label]
+    verb = VERBS[label]
     head = f"决定日期 {facts['decided_on']}，期限届满日（第 7 个工作日）{facts['due']}"
     done = facts[f"{label}_on"]
     return f"{head}，实际 {done} {verb}" if done is not None else f"{head}，仍未{verb}"
