@@ -243,30 +243,45 @@ def _code_point_order(rows: list[tuple]) -> list[tuple]:
 
 
 def test_a_first_run_numbers_the_alerts_in_rule_and_record_order_without_sorting(load_samples, monkeypatch):
-    """Every registered rule returns its findings in record order by code point, so the merge
-    numbers a first run's alerts straight from the stage; the ids then follow, one after the
-    other, the order a sort by rule and record would give them."""
+    """Every registered rule returns its findings in record order by code point, so a first run
+    numbers its alerts as they come, without a sort: from the stage one after the other, or, on
+    PostgreSQL, copied straight into the alert table, in a block of ids per rule. Either way the
+    ids follow the order a sort by rule and record would give them."""
     from jiandu.monitoring import engine
 
     load_samples()
-    offsets = []
-    real = engine._Staging.ids
-    monkeypatch.setattr(engine._Staging, "ids", lambda self, counts: offsets.append(real(self, counts)) or offsets[-1])
+    merged = []
+    real = engine._merge
+    monkeypatch.setattr(engine, "_merge", lambda run, rules, staging, counts:
+                        merged.append(staging) or real(run, rules, staging, counts))
     Alert.objects.create(rule="x", record_id="OLD", fingerprint="0" * 32, first_seen_run=RuleRun.objects.create(
         as_of=AS_OF, year=2025, started_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC)),
         created_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC), updated_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC))
     old = Alert.objects.get().pk
     run = run_rules(as_of=AS_OF, year=2025)
-    assert offsets and offsets[0] is not None, "some rule returned its findings out of record order"
+    (staging,) = merged
+    assert not staging.unordered, "some rule returned its findings out of record order"
+    assert (staging.direct is not None) == (connection.vendor == "postgresql")
     new = list(Alert.objects.exclude(pk=old).order_by("pk").values_list("pk", flat=True))
     assert len(new) == sum(run.counts.values())
-    assert new == list(range(old + 1, old + 1 + len(new)))
+    if staging.direct is None:
+        assert staging.ids(run.counts) is not None
+        assert new == list(range(old + 1, old + 1 + len(new)))
+    else:
+        direct = staging.direct
+        assert direct.first > old
+        for code, count in run.counts.items():
+            block = direct.first + staging.rank[code] * direct.block
+            ids = list(Alert.objects.filter(rule=code).order_by("pk").values_list("pk", flat=True))
+            assert ids == list(range(block, block + count))
     order = [row for row in _id_order() if row[1] != "OLD"]
     assert order == _code_point_order(order)
     # The ids handed out afterwards come after the run's.
     later = Alert.objects.create(rule="y", record_id="NEW", fingerprint="1" * 32, first_seen_run=run,
                                  created_at=run.started_at, updated_at=run.started_at)
-    assert later.pk == new[-1] + 1
+    assert later.pk > new[-1]
+    if staging.direct is None:
+        assert later.pk == new[-1] + 1
 
 
 def test_findings_out_of_record_order_are_sorted_before_they_are_numbered(district, monkeypatch):
@@ -286,6 +301,81 @@ def test_findings_out_of_record_order_are_sorted_before_they_are_numbered(distri
     order = _id_order()
     assert [r[1] for r in order if r[0] == "legal_review"] == ["R-A", "R-B", "R-a", "R-b"]
     assert order == _code_point_order(order)
+
+
+def _staged(monkeypatch) -> list:
+    """The _Staging of each run from now on, as the merge gets it."""
+    from jiandu.monitoring import engine
+
+    merged = []
+    real = engine._merge
+    monkeypatch.setattr(engine, "_merge", lambda run, rules, staging, counts:
+                        merged.append(staging) or real(run, rules, staging, counts))
+    return merged
+
+
+def test_findings_out_of_record_order_copied_straight_in_are_renumbered_within_their_rule(district, monkeypatch):
+    from jiandu.monitoring.rules import Rule
+
+    for code in ["R-b", "R-A", "R-a", "R-B"]:
+        _major(district, code, served_on=None)
+    inner = get_rule("legal_review")
+    shuffled = Rule(code="legal_review", name=inner.name, basis=inner.basis, explanation=inner.explanation,
+                    family=inner.family, per="record", find=lambda ctx: reversed(list(inner.candidates(ctx))),
+                    shares=inner.shares)
+    merged = _staged(monkeypatch)
+    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("service_deadline"), shuffled])
+    (staging,) = merged
+    assert staging.unordered == {"legal_review"}
+    assert (staging.direct is not None) == (connection.vendor == "postgresql")
+    order = _id_order()
+    assert [r[1] for r in order if r[0] == "legal_review"] == ["R-A", "R-B", "R-a", "R-b"]
+    assert order == _code_point_order(order)
+    if staging.direct is not None:  # the same block of ids, in record order
+        low = staging.direct.first + staging.rank["legal_review"] * staging.direct.block
+        ids = list(Alert.objects.filter(rule="legal_review").order_by("pk").values_list("pk", flat=True))
+        assert ids == list(range(low, low + 4))
+
+
+def test_a_first_run_into_an_alert_table_with_rows_goes_through_the_stage(district, monkeypatch):
+    """Dropping the indexes of an alert table that holds other alerts would cost a rebuild of
+    all of them: a first run of some rules then stages its findings, numbered one after the
+    other, as every later run does."""
+    from jiandu.monitoring.rules.sql import PostgreSQL
+
+    monkeypatch.setattr(PostgreSQL, "REBUILD_FROM", 1)  # one stored alert counts as many
+    _major(district, "R")
+    _major(district, "S")
+    at = dt.datetime(2026, 7, 15, tzinfo=dt.UTC)
+    old = Alert.objects.create(rule="x", record_id="OLD", fingerprint="0" * 32, created_at=at, updated_at=at,
+                               first_seen_run=RuleRun.objects.create(as_of=AS_OF, year=2025, started_at=at)).pk
+    merged = _staged(monkeypatch)
+    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("legal_review")])
+    (staging,) = merged
+    assert staging.direct is None and not staging.stored
+    assert list(Alert.objects.filter(rule="legal_review").order_by("pk").values_list("pk", "record_id")) == [
+        (old + 1, "R"), (old + 2, "S")]
+
+
+def test_a_rule_that_finds_a_record_twice_fails_the_run(district):
+    """The alert table's unique constraints refuse it, whether the findings are staged or (a first
+    run on PostgreSQL) copied straight in and checked as the indexes are built again."""
+    from django.db import IntegrityError
+
+    from jiandu.monitoring.rules import Rule
+
+    _major(district, "R")
+    before = _alert_indexes()
+    inner = get_rule("legal_review")
+    twice = Rule(code="legal_review", name=inner.name, basis=inner.basis, explanation=inner.explanation,
+                 family=inner.family, per="record", find=lambda ctx: [*inner.candidates(ctx)] * 2,
+                 shares=inner.shares)
+    with pytest.raises(IntegrityError):
+        run_rules(as_of=AS_OF, year=2025, rules=[twice])
+    assert RuleRun.objects.get().status == "failed"
+    assert not Alert.objects.exists()
+    # The indexes dropped for the copy came back with the rollback.
+    assert _alert_indexes() == before and check().merge["new"] == 1
 
 
 def test_only_the_new_findings_of_a_later_run_get_ids(district):
