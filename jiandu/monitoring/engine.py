@@ -33,9 +33,10 @@ STAGE_DDL = ("rule varchar(32) NOT NULL, record_ext_id varchar(100), power_code 
              "party_key varchar(64), agency_code varchar(18), detail text, facts {json}, "
              "fingerprint varchar(32) NOT NULL, rank integer NOT NULL, seq integer NOT NULL")
 # A first run's findings go straight into the alert table (see _Direct), with these columns; the
-# others (assignee, clue, last seen) stay NULL.
+# others are the same for every alert of the run (RUN_DEFAULTS) or NULL (assignee, clue, last seen).
 ALERT_COLUMNS = ("id", "rule", "record_ext_id", "power_code", "party_key", "agency_code", "detail", "facts",
-                 "fingerprint", "status", "dismiss_reason", "first_seen_run_id", "created_at", "updated_at")
+                 "fingerprint")
+RUN_DEFAULTS = ("status", "dismiss_reason", "first_seen_run_id", "created_at", "updated_at")
 BATCH = 5000
 # What the rules read and the merge writes, for the planner's statistics.
 READ_TABLES = ["records_record", "records_recordofficer", "org_officer", "powers_power",
@@ -209,8 +210,6 @@ class _Direct:
 
     first: int
     block: int
-    run: int
-    now: str
     indexes: list
 
     @classmethod
@@ -222,7 +221,14 @@ class _Direct:
                        "(SELECT max(id) FROM powers_power), 0) + 1")
         block = int(cursor.fetchone()[0])
         first = dialect.reserve_ids(cursor, ALERT, block * rules)
-        return cls(first=first, block=block, run=run.pk, now=timezone.now().isoformat(), indexes=indexes)
+        # The columns every alert of the run shares are the copy's defaults until finish(): a
+        # fifth less to format and parse per alert (two timestamps among them). The table is
+        # locked since the indexes went, and a rollback takes the defaults back with them.
+        now = timezone.now().isoformat()
+        values = (f"'{OPEN}'", "''", str(int(run.pk)), f"'{now}'", f"'{now}'")
+        cursor.execute(f"ALTER TABLE {ALERT} " + ", ".join(
+            f"ALTER COLUMN {column} SET DEFAULT {value}" for column, value in zip(RUN_DEFAULTS, values, strict=True)))
+        return cls(first=first, block=block, indexes=indexes)
 
     def finish(self, cursor, dialect, staging: _Staging) -> None:
         """Renumber the rules that yielded out of record order, then build the indexes again
@@ -236,6 +242,8 @@ class _Direct:
                                      FROM {ALERT} WHERE id BETWEEN {low} AND {low + self.block - 1}) n
                                WHERE a.id = n.old""")
             cursor.execute(f"UPDATE {ALERT} SET id = -id WHERE id < 0")
+        cursor.execute(f"ALTER TABLE {ALERT} " + ", ".join(f"ALTER COLUMN {column} DROP DEFAULT"
+                                                           for column in RUN_DEFAULTS))
         dialect.restore_indexes(cursor, ALERT, self.indexes)
 
 
@@ -284,7 +292,7 @@ class _Staging:
             self.new[code] += 1
             return (direct.first + self.rank[code] * direct.block + seq, code, candidate.record,
                     candidate.power, candidate.party, candidate.agency, rule.detail(candidate),
-                    facts.decode(), print_, OPEN, "", direct.run, direct.now, direct.now)
+                    facts.decode(), print_)
         if print_ in self.stored:
             return (code, None, None, None, None, None, None, print_, self.rank[code], seq)
         self.new[code] += 1

@@ -276,6 +276,11 @@ def test_a_first_run_numbers_the_alerts_in_rule_and_record_order_without_sorting
             assert ids == list(range(block, block + count))
     order = [row for row in _id_order() if row[1] != "OLD"]
     assert order == _code_point_order(order)
+    # The run's shared values, the copy's defaults while it ran, are the alerts' own.
+    assert set(Alert.objects.exclude(pk=old).values_list("status", "dismiss_reason", "first_seen_run",
+                                                          "created_at", "updated_at")) == {
+        ("open", "", run.pk, *[Alert.objects.exclude(pk=old).first().created_at] * 2)}
+    assert not _column_defaults()
     # The ids handed out afterwards come after the run's.
     later = Alert.objects.create(rule="y", record_id="NEW", fingerprint="1" * 32, first_seen_run=run,
                                  created_at=run.started_at, updated_at=run.started_at)
@@ -374,8 +379,20 @@ def test_a_rule_that_finds_a_record_twice_fails_the_run(district):
         run_rules(as_of=AS_OF, year=2025, rules=[twice])
     assert RuleRun.objects.get().status == "failed"
     assert not Alert.objects.exists()
-    # The indexes dropped for the copy came back with the rollback.
-    assert _alert_indexes() == before and check().merge["new"] == 1
+    # The indexes dropped for the copy came back with the rollback, and its defaults went.
+    assert _alert_indexes() == before and not _column_defaults()
+    assert check().merge["new"] == 1 and not _column_defaults()
+
+
+def _column_defaults() -> list[str]:
+    """The alert table's columns with a default in the database (Django sets none)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM pragma_table_info('monitoring_alert') WHERE dflt_value IS NOT NULL")
+        else:
+            cursor.execute("SELECT column_name FROM information_schema.columns "
+                           "WHERE table_name = 'monitoring_alert' AND column_default IS NOT NULL")
+        return [name for (name,) in cursor.fetchall()]
 
 
 def test_only_the_new_findings_of_a_later_run_get_ids(district):
