@@ -486,3 +486,27 @@ def test_a_finding_s_text_is_made_only_for_a_new_alert(district, monkeypatch):
     assert detail.endswith("实际 2025-07-30 送达") and "2025-06-02" in detail
     run_rules(as_of=AS_OF, year=2025, rules=[get_rule("service_deadline")])
     assert len(made) == 1 and Alert.objects.get(record_id="LATE").detail == detail
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's operator classes")
+def test_the_alert_text_indexes_compare_bytes_and_serve_lookups_by_equality(district):
+    """Built by bytes (varchar_pattern_ops) so that a first run rebuilds them fast; the lookups
+    the screens make, all by equality, still go through them."""
+    _major(district, "R")
+    check()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'monitoring_alert'")
+        definitions = dict(cursor.fetchall())
+        by_bytes = {name for name, definition in definitions.items() if "varchar_pattern_ops" in definition}
+        assert by_bytes == {"monitoring_alert_rule_status", "monitoring_alert_agency_status",
+                            "monitoring_alert_party", "monitoring_alert_record",
+                            "monitoring_alert_fingerprint_unique", "monitoring_alert_one_active_per_record"}
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        alert = Alert.objects.get()
+        for lookup, index in [({"fingerprint": alert.fingerprint}, "monitoring_alert_fingerprint_unique"),
+                              ({"party_key": alert.party_key}, "monitoring_alert_party"),
+                              ({"record_id": "R"}, "monitoring_alert_record"),
+                              ({"agency_id": alert.agency_id}, "monitoring_alert_agency_status")]:
+            plan = Alert.objects.filter(**lookup).order_by().explain()
+            assert f"using {index} " in plan and "Index Cond" in plan, (lookup, plan)
+        cursor.execute("RESET enable_seqscan")
