@@ -8,6 +8,7 @@ COPY, SQLite executemany), in the same run.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -119,6 +120,9 @@ def run(*, records: int, databases: list[str]) -> str:
             f"{raw['seconds']:.1f} s ({raw['method']}, {raw['records']:,} + {raw['officers']:,} officer rows) | "
             f"{seconds / raw['seconds']:.2f}× | {again:.1f} s |"
         )
+    # Each section carries its own date: `bench/run.py --only …` rewrites the others' sections only.
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines += ["", f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average at the end {load}."]
     return "\n".join(lines) + "\n"
 
 
