@@ -38,19 +38,23 @@ CHECK = ["check", "--as-of", "2026-07-15", "--year", "2025"]
 CHECK_PAIRS = 3
 
 
-def _scan(url: str, sql: str, *, one_process: bool = False) -> tuple[float, int]:
-    """Best of three runs of ``sql`` after a warm-up pass, by the plain driver; ``one_process``
-    keeps PostgreSQL from handing parts of the scan to parallel workers."""
+def _connect(url: str, *, autocommit: bool = False):
+    """A plain driver connection to the benchmark's database: sqlite3 or psycopg."""
     if url.startswith("sqlite:///"):
         import sqlite3
 
-        conn = sqlite3.connect(url[len("sqlite:///"):])
-    else:
-        import psycopg
+        return sqlite3.connect(url[len("sqlite:///"):], isolation_level=None if autocommit else "")
+    import psycopg
 
-        conn = psycopg.connect(url)
-        if one_process:
-            conn.execute("SET max_parallel_workers_per_gather = 0")
+    return psycopg.connect(url, autocommit=autocommit)
+
+
+def _scan(url: str, sql: str, *, one_process: bool = False) -> tuple[float, int]:
+    """Best of three runs of ``sql`` after a warm-up pass, by the plain driver; ``one_process``
+    keeps PostgreSQL from handing parts of the scan to parallel workers."""
+    conn = _connect(url)
+    if one_process:
+        conn.execute("SET max_parallel_workers_per_gather = 0")
     try:
         conn.execute(sql).fetchall()
         best, rows = float("inf"), 0
@@ -64,18 +68,14 @@ def _scan(url: str, sql: str, *, one_process: bool = False) -> tuple[float, int]
 
 
 def _steps(url: str, sql: str) -> list[str]:
-    if url.startswith("sqlite:///"):
-        import sqlite3
-
-        conn = sqlite3.connect(url[len("sqlite:///"):])
-        try:
+    sqlite = url.startswith("sqlite:///")
+    conn = _connect(url)
+    try:
+        if sqlite:
             return [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
-        finally:
-            conn.close()
-    import psycopg
-
-    with psycopg.connect(url) as conn:
         return [row[0].strip() for row in conn.execute(f"EXPLAIN {sql}")]
+    finally:
+        conn.close()
 
 
 def _plan_text(url: str, sql: str) -> str:
@@ -94,10 +94,11 @@ def _plan(url: str, sql: str) -> str:
 
 
 def _settle(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
+    conn = _connect(url, autocommit=True)
+    try:
         conn.execute("VACUUM (ANALYZE)")
+    finally:
+        conn.close()
 
 
 def _check(env: dict) -> tuple[float, float, str]:
@@ -109,22 +110,16 @@ def _empty_alerts(url: str) -> None:
     """Back to no alerts, so that the next check is a first run again (the rule runs and their
     ledger entries stay: they do not change what a first run does)."""
     tables = ("monitoring_alertevent", "monitoring_alertcomment", "monitoring_alert")
-    if url.startswith("sqlite:///"):
-        import sqlite3
-
-        conn = sqlite3.connect(url[len("sqlite:///"):])
-        try:
-            with conn:
-                for table in tables:
-                    conn.execute(f"DELETE FROM {table}")
-        finally:
-            conn.close()
-        return
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {', '.join(tables)}")
-        conn.execute("VACUUM (ANALYZE) monitoring_alert")
+    conn = _connect(url, autocommit=True)
+    try:
+        if url.startswith("sqlite:///"):
+            for table in tables:
+                conn.execute(f"DELETE FROM {table}")
+        else:
+            conn.execute(f"TRUNCATE {', '.join(tables)}")
+            conn.execute("VACUUM (ANALYZE) monitoring_alert")
+    finally:
+        conn.close()
 
 
 def _checks(url: str, env: dict, db: str) -> dict:

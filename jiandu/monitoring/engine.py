@@ -147,8 +147,9 @@ def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
         staging.stored = selectors.alert_fingerprints(rules=[rule.code for rule in rules])
         if not staging.stored:
             staging.direct = _Direct.start(cursor, dialect, run, len(rules))
-        for statement in dialect.temp_table(STAGE, STAGE_DDL.format(json=dialect.json_type)):
-            cursor.execute(statement)
+        if not staging.direct:
+            for statement in dialect.temp_table(STAGE, STAGE_DDL.format(json=dialect.json_type)):
+                cursor.execute(statement)
     by_code = {rule.code: rule for rule in rules}
     found: dict[str, int] = {}
     spent: dict[str, float] = {}
@@ -328,6 +329,29 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     dialect = dialect_for(connection)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     codes = [rule.code for rule in rules]
+    merge = Merge()
+    total = sum(counts.values())
+    with connection.cursor() as cursor, dialect.bulk_writes(cursor):
+        new = sum(staging.new.values())
+        merge.seen = total - new
+        # Where no alert of these rules is stored (a first run, as the staging read them under
+        # the check's lock) every finding is new: nothing stops or starts firing again.
+        if staging.stored:
+            _apply_changes(cursor, dialect, run, codes, now, merge)
+        if staging.direct is not None:  # copied into the alert table as they were found
+            staging.direct.finish(cursor, dialect, staging)
+            merge.new = new
+        else:
+            merge.new = _insert_new(cursor, dialect, run, staging, counts, seen=merge.seen, new=new, now=now)
+        if dialect.vendor == "sqlite":  # its temporary tables outlive the transaction
+            for table in (STAGE, *((CHANGES,) if staging.stored else ())):
+                cursor.execute(f"DROP TABLE temp.{table}")
+    return merge
+
+
+def _apply_changes(cursor, dialect, run: RuleRun, codes: list[str], now, merge: Merge) -> None:
+    """The stored alerts of ``codes`` that stop firing and those that fire again, as the stage
+    shows them; ``merge`` counts them."""
     active = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
     event = ("INSERT INTO monitoring_alertevent (alert_id, at, user_id, action, from_status, to_status, "
              "note, run_id) SELECT monitoring_alert.id, %s, NULL, %s, monitoring_alert.status, %s, '', %s "
@@ -338,56 +362,38 @@ def _merge(run: RuleRun, rules: list[Rule], staging: _Staging, counts: dict[str,
     last_seen = " ".join(f"WHEN '{code}' THEN {int(pk)}" for code, (pk, _) in previous.items())
     last_seen = f"CASE monitoring_alert.rule {last_seen} ELSE first_seen_run_id END" if last_seen \
         else "first_seen_run_id"
-    merge = Merge()
-    total = sum(counts.values())
-    with connection.cursor() as cursor, dialect.bulk_writes(cursor):
-        # What changes, found in one pass over the stage and the alerts (a full join on the
-        # fingerprint: hashed on PostgreSQL, through the alerts' fingerprint index on SQLite,
-        # which would scan a filtered subquery's rows once per finding): a current alert of these
-        # rules that no longer fires (gone, 0), an earlier one that fires again (back, 1), a
-        # finding stored under no alert (new, 2). A fingerprint holds its rule, so only alerts of
-        # these rules can match. Where no alert of these rules is stored (a first run, as the
-        # staging read them under the check's lock) every finding is new: no pass at all.
-        for statement in dialect.temp_table(CHANGES, "id bigint, kind smallint NOT NULL, "
-                                                     "fingerprint varchar(32)"):
-            cursor.execute(statement)
-        if staging.stored:
-            cursor.execute(f"INSERT INTO {CHANGES} (id, kind, fingerprint) {changes_select(len(codes))}", codes)
-        new = sum(staging.new.values())
-        merge.seen = total - new
-        gone = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 0)"
-        back = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 1)"
-        # 1. No longer firing: nobody touched it → gone; handled → resolved, history kept;
-        #    dismissed or turned into a clue → stays so. Each keeps the last run that saw it.
-        cursor.execute(
-            f"""DELETE FROM monitoring_alert WHERE {gone} AND monitoring_alert.status = %s
-                AND monitoring_alert.assignee_id IS NULL
-                AND NOT EXISTS (SELECT 1 FROM monitoring_alertevent e WHERE e.alert_id = monitoring_alert.id)
-                AND NOT EXISTS (SELECT 1 FROM monitoring_alertcomment c WHERE c.alert_id = monitoring_alert.id)""",
-            [AlertStatus.OPEN])
-        merge.deleted = cursor.rowcount
-        resolving = f"{gone} AND monitoring_alert.status IN ({active})"
-        cursor.execute(event + resolving, [now, AlertAction.RESOLVE, AlertStatus.RESOLVED, run.pk])
-        cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {resolving}",
-                       [AlertStatus.RESOLVED, now])
-        merge.resolved = cursor.rowcount
-        cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = {last_seen} WHERE {gone}")
-        # 2. Firing again after it had stopped: current again; a resolved one reopens.
-        reopen = f"{back} AND monitoring_alert.status = '{AlertStatus.RESOLVED}'"
-        cursor.execute(event + reopen, [now, AlertAction.REOPEN, AlertStatus.OPEN, run.pk])
-        cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {reopen}",
-                       [AlertStatus.OPEN, now])
-        merge.reopened = cursor.rowcount
-        cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = NULL WHERE {back}")
-        if staging.direct is not None:  # copied into the alert table as they were found
-            staging.direct.finish(cursor, dialect, staging)
-            merge.new = new
-        else:
-            merge.new = _insert_new(cursor, dialect, run, staging, counts, seen=merge.seen, new=new, now=now)
-        if dialect.vendor == "sqlite":
-            cursor.execute(f"DROP TABLE temp.{STAGE}")
-            cursor.execute(f"DROP TABLE temp.{CHANGES}")
-    return merge
+    # What changes, found in one pass over the stage and the alerts (a full join on the
+    # fingerprint: hashed on PostgreSQL, through the alerts' fingerprint index on SQLite, which
+    # would scan a filtered subquery's rows once per finding): a current alert of these rules
+    # that no longer fires (gone, 0), an earlier one that fires again (back, 1), a finding stored
+    # under no alert (new, 2). A fingerprint holds its rule, so only alerts of these rules match.
+    for statement in dialect.temp_table(CHANGES, "id bigint, kind smallint NOT NULL, fingerprint varchar(32)"):
+        cursor.execute(statement)
+    cursor.execute(f"INSERT INTO {CHANGES} (id, kind, fingerprint) {changes_select(len(codes))}", codes)
+    gone = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 0)"
+    back = f"monitoring_alert.id IN (SELECT id FROM {CHANGES} WHERE kind = 1)"
+    # 1. No longer firing: nobody touched it → gone; handled → resolved, history kept;
+    #    dismissed or turned into a clue → stays so. Each keeps the last run that saw it.
+    cursor.execute(
+        f"""DELETE FROM monitoring_alert WHERE {gone} AND monitoring_alert.status = %s
+            AND monitoring_alert.assignee_id IS NULL
+            AND NOT EXISTS (SELECT 1 FROM monitoring_alertevent e WHERE e.alert_id = monitoring_alert.id)
+            AND NOT EXISTS (SELECT 1 FROM monitoring_alertcomment c WHERE c.alert_id = monitoring_alert.id)""",
+        [AlertStatus.OPEN])
+    merge.deleted = cursor.rowcount
+    resolving = f"{gone} AND monitoring_alert.status IN ({active})"
+    cursor.execute(event + resolving, [now, AlertAction.RESOLVE, AlertStatus.RESOLVED, run.pk])
+    cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {resolving}",
+                   [AlertStatus.RESOLVED, now])
+    merge.resolved = cursor.rowcount
+    cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = {last_seen} WHERE {gone}")
+    # 2. Firing again after it had stopped: current again; a resolved one reopens.
+    reopen = f"{back} AND monitoring_alert.status = '{AlertStatus.RESOLVED}'"
+    cursor.execute(event + reopen, [now, AlertAction.REOPEN, AlertStatus.OPEN, run.pk])
+    cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {reopen}",
+                   [AlertStatus.OPEN, now])
+    merge.reopened = cursor.rowcount
+    cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = NULL WHERE {back}")
 
 
 def _insert_new(cursor, dialect, run: RuleRun, staging: _Staging, counts: dict[str, int], *, seen: int,

@@ -28,6 +28,14 @@ class OnPostgreSQL(migrations.SeparateDatabaseAndState):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
+# The indexes and unique constraints on text columns, by name, with their columns.
+INDEXES = {"monitoring_alert_rule_status": ["rule", "status"],
+           "monitoring_alert_agency_status": ["agency", "status"],
+           "monitoring_alert_party": ["party_key"],
+           "monitoring_alert_record": ["record"]}
+UNIQUE = ("monitoring_alert_fingerprint_unique", "monitoring_alert_one_active_per_record")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -36,53 +44,14 @@ class Migration(migrations.Migration):
 
     operations = [
         OnPostgreSQL([
-            migrations.RemoveConstraint(
-                model_name='alert',
-                name='monitoring_alert_fingerprint_unique',
-            ),
-            migrations.RemoveConstraint(
-                model_name='alert',
-                name='monitoring_alert_one_active_per_record',
-            ),
-            migrations.RemoveIndex(
-                model_name='alert',
-                name='monitoring_alert_rule_status',
-            ),
-            migrations.RemoveIndex(
-                model_name='alert',
-                name='monitoring_alert_agency_status',
-            ),
-            migrations.RemoveIndex(
-                model_name='alert',
-                name='monitoring_alert_party',
-            ),
-            migrations.RemoveIndex(
-                model_name='alert',
-                name='monitoring_alert_record',
-            ),
-            migrations.AddIndex(
-                model_name='alert',
-                index=models.Index(fields=['rule', 'status'], name='monitoring_alert_rule_status', opclasses=[BYTES, BYTES]),
-            ),
-            migrations.AddIndex(
-                model_name='alert',
-                index=models.Index(fields=['agency', 'status'], name='monitoring_alert_agency_status', opclasses=[BYTES, BYTES]),
-            ),
-            migrations.AddIndex(
-                model_name='alert',
-                index=models.Index(fields=['party_key'], name='monitoring_alert_party', opclasses=[BYTES]),
-            ),
-            migrations.AddIndex(
-                model_name='alert',
-                index=models.Index(fields=['record'], name='monitoring_alert_record', opclasses=[BYTES]),
-            ),
-            migrations.AddConstraint(
-                model_name='alert',
-                constraint=models.UniqueConstraint(fields=('fingerprint',), name='monitoring_alert_fingerprint_unique', opclasses=[BYTES]),
-            ),
-            migrations.AddConstraint(
-                model_name='alert',
-                constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('open', 'acknowledged'))), fields=('rule', 'record'), name='monitoring_alert_one_active_per_record', opclasses=[BYTES, BYTES]),
-            ),
+            *[migrations.RemoveConstraint(model_name="alert", name=name) for name in UNIQUE],
+            *[migrations.RemoveIndex(model_name="alert", name=name) for name in INDEXES],
+            *[migrations.AddIndex(model_name="alert", index=models.Index(
+                fields=fields, name=name, opclasses=[BYTES] * len(fields))) for name, fields in INDEXES.items()],
+            migrations.AddConstraint(model_name="alert", constraint=models.UniqueConstraint(
+                fields=("fingerprint",), name=UNIQUE[0], opclasses=[BYTES])),
+            migrations.AddConstraint(model_name="alert", constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("open", "acknowledged"))), fields=("rule", "record"),
+                name=UNIQUE[1], opclasses=[BYTES, BYTES])),
         ]),
     ]

@@ -135,6 +135,7 @@ class Dialect:
     def restore_indexes(self, cursor, table: str, indexes: list[tuple]) -> None:
         """Build again the indexes ``drop_indexes_if_small`` dropped."""
 
+
 class SQLite(Dialect):
     vendor = "sqlite"
     # Pages (negative: KiB) of cache while the merge writes: the default 2 MiB cannot hold the

@@ -242,18 +242,24 @@ def _code_point_order(rows: list[tuple]) -> list[tuple]:
     return sorted(rows, key=lambda r: (r[0], r[1] or "", r[2] or ""))
 
 
+def _staged(monkeypatch) -> list:
+    """The _Staging of each run from now on, as the merge gets it."""
+    from jiandu.monitoring import engine
+
+    merged = []
+    real = engine._merge
+    monkeypatch.setattr(engine, "_merge", lambda run, rules, staging, counts:
+                        merged.append(staging) or real(run, rules, staging, counts))
+    return merged
+
+
 def test_a_first_run_numbers_the_alerts_in_rule_and_record_order_without_sorting(load_samples, monkeypatch):
     """Every registered rule returns its findings in record order by code point, so a first run
     numbers its alerts as they come, without a sort: from the stage one after the other, or, on
     PostgreSQL, copied straight into the alert table, in a block of ids per rule. Either way the
     ids follow the order a sort by rule and record would give them."""
-    from jiandu.monitoring import engine
-
     load_samples()
-    merged = []
-    real = engine._merge
-    monkeypatch.setattr(engine, "_merge", lambda run, rules, staging, counts:
-                        merged.append(staging) or real(run, rules, staging, counts))
+    merged = _staged(monkeypatch)
     Alert.objects.create(rule="x", record_id="OLD", fingerprint="0" * 32, first_seen_run=RuleRun.objects.create(
         as_of=AS_OF, year=2025, started_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC)),
         created_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC), updated_at=dt.datetime(2026, 7, 15, tzinfo=dt.UTC))
@@ -306,17 +312,6 @@ def test_findings_out_of_record_order_are_sorted_before_they_are_numbered(distri
     order = _id_order()
     assert [r[1] for r in order if r[0] == "legal_review"] == ["R-A", "R-B", "R-a", "R-b"]
     assert order == _code_point_order(order)
-
-
-def _staged(monkeypatch) -> list:
-    """The _Staging of each run from now on, as the merge gets it."""
-    from jiandu.monitoring import engine
-
-    merged = []
-    real = engine._merge
-    monkeypatch.setattr(engine, "_merge", lambda run, rules, staging, counts:
-                        merged.append(staging) or real(run, rules, staging, counts))
-    return merged
 
 
 def test_findings_out_of_record_order_copied_straight_in_are_renumbered_within_their_rule(district, monkeypatch):
