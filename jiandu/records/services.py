@@ -42,12 +42,14 @@ _PARTY_KEY_AT = RECORD_COLUMNS.index("party_key")
 
 
 def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """The fastest plain load each database offers: COPY on PostgreSQL, executemany on SQLite."""
+    """The fastest plain load each database offers: COPY on PostgreSQL, executemany on SQLite.
+    A row the table refuses raises Django's error (IntegrityError, say), as a query would."""
     if not rows:
         return
     cols = ", ".join(columns)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        with connection.cursor() as cur, connection.wrap_database_errors, \
+                cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     else:
@@ -55,7 +57,8 @@ def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
         connection.ensure_connection()
         raw = connection.connection.cursor()
         try:
-            raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+            with connection.wrap_database_errors:
+                raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
         finally:
             raw.close()
 
