@@ -6,6 +6,8 @@ from django.urls import include, path
 from jiandu.api import api
 from jiandu.core import views as core_views
 
+# Registered here rather than at start-up (SimpleAdminConfig in settings): only the site needs them.
+admin.autodiscover()
 admin.site.site_header = "钢城区行政执法监督平台"
 admin.site.site_title = "行政执法监督平台"
 admin.site.index_title = "数据管理"

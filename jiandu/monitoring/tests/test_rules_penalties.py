@@ -258,3 +258,19 @@ def test_limitation_needs_both_dates(district):
     district.record("NO-VIOLATION", filed_on=D(2025, 3, 16))
     district.record("NO-FILING", violation_on=D(2020, 1, 1), decided_on=D(2025, 3, 16))
     assert fired("limitation") == set()
+
+
+@pytest.mark.parametrize("fen", [0, 1, 5, 9, 10, 50, 99, 100, 101, 110, 1250, 20_000, 513_600, 123_456_789,
+                                 10**15 + 7, -1, -250, -100])
+def test_yuan_writes_an_amount_as_the_money_module_does(fen):
+    from jiandu.core.money import format_yuan, from_fen
+    from jiandu.monitoring.rules.base import yuan
+
+    assert yuan(fen) == f"{format_yuan(from_fen(fen))} 元"
+
+
+def test_yuan_agrees_with_the_money_module_on_every_amount_up_to_a_thousand_yuan():
+    from jiandu.core.money import format_yuan, from_fen
+    from jiandu.monitoring.rules.base import yuan
+
+    assert [yuan(fen) for fen in range(100_001)] == [f"{format_yuan(from_fen(fen))} 元" for fen in range(100_001)]
