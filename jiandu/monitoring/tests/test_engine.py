@@ -559,3 +559,45 @@ def test_the_alert_text_indexes_compare_bytes_and_serve_lookups_by_equality(dist
             plan = Alert.objects.filter(**lookup).order_by().explain()
             assert f"using {index} " in plan and "Index Cond" in plan, (lookup, plan)
         cursor.execute("RESET enable_seqscan")
+
+
+def _migration_0008():
+    import importlib
+
+    return importlib.import_module("jiandu.monitoring.migrations.0008_computed_rule_fingerprints")
+
+
+def test_every_computed_rule_has_a_migration_that_brings_its_stored_alerts_to_its_fingerprint():
+    from jiandu.monitoring.rules import REGISTRY
+
+    computed = {code: rule.facts for code, rule in REGISTRY.items() if rule.findings is not None}
+    assert computed == _migration_0008().COMPUTED
+
+
+def test_the_upgrade_to_computed_fingerprints_keeps_stored_alerts_and_their_handling(district):
+    """Alerts stored before their rules were computed in the database (fingerprints by
+    engine.fingerprint) are found again after migration 0008: a dismissed one stays dismissed."""
+    from django.apps import apps
+
+    migration = _migration_0008()
+    _major(district, "R", served_on=None)
+    district.record("C", kind="compulsory", measure="seal", action_on=D(2025, 3, 1),
+                    measure_end_on=D(2025, 5, 1), measure_extended=True)
+    rules = [*RULES, get_rule("compulsory_duration")]
+    run_rules(as_of=AS_OF, year=2025, rules=rules)
+    now = {a.pk: a.fingerprint for a in Alert.objects.all()}
+    assert {"legal_review", "compulsory_duration", "service_deadline"} <= set(Alert.objects.values_list("rule", flat=True))
+    reviewed = Alert.objects.get(rule="legal_review")
+    supervisor = User.objects.create_user("sup", password="x" * 12, role="supervisor")
+    services.alert_dismiss(user=supervisor, alert_id=reviewed.pk, reason="已补做法制审核")
+    # Back to the fingerprints of before, as a database of the earlier version holds them.
+    migration.backwards(apps, None)
+    for alert in Alert.objects.all():
+        assert alert.fingerprint == fingerprint(alert.rule, Candidate(
+            record=alert.record_id, power=alert.power_id, agency=None, party=None, facts=alert.facts, text=""))
+    migration.forwards(apps, None)
+    assert {a.pk: a.fingerprint for a in Alert.objects.all()} == now
+    again = run_rules(as_of=AS_OF, year=2025, rules=rules)
+    assert again.merge == {"new": 0, "seen": len(now), "reopened": 0, "resolved": 0, "deleted": 0}
+    reviewed.refresh_from_db()
+    assert reviewed.status == "dismissed" and reviewed.last_seen_run_id is None
