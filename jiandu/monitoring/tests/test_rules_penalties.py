@@ -274,3 +274,22 @@ def test_yuan_agrees_with_the_money_module_on_every_amount_up_to_a_thousand_yuan
     from jiandu.monitoring.rules.base import yuan
 
     assert [yuan(fen) for fen in range(100_001)] == [f"{format_yuan(from_fen(fen))} 元" for fen in range(100_001)]
+
+
+def test_hearing_notice_names_both_a_large_fine_and_the_heavy_penalties(district):
+    district.record("H", fine=6000, penalties=["fine", "suspend_business", "revoke_license"], decided_on=DECIDED,
+                    hearing_notified=False)
+    assert fired("hearing_notice") == {"H"}
+    a = alert("hearing_notice", "H")
+    assert a.detail.endswith("：罚款 6000 元，达到听证标准 5000 元；处罚种类含责令停产停业、吊销许可证件，未告知听证权利")
+    assert a.facts == {"party_type": "organization", "business": False, "fine": 600000, "threshold": 500000,
+                       "heavy_penalties": ["suspend_business", "revoke_license"]}
+
+
+def test_summary_procedure_names_both_the_penalties_beyond_and_the_fine_over_the_limit(district):
+    district.record("S", procedure="summary", fine=3000.5, penalties=["warning", "fine", "confiscation"],
+                    decided_on=DECIDED)
+    assert fired("summary_procedure") == {"S"}
+    a = alert("summary_procedure", "S")
+    assert a.detail.endswith("：处罚种类含没收违法所得、没收非法财物；罚款 3000.5 元，超过 3000 元")
+    assert a.facts == {"party_type": "organization", "fine": 300050, "penalties_beyond": ["confiscation"]}
