@@ -20,9 +20,6 @@ COMPUTED = {
                             "measure_extended": "bool"},
     "double_fine": {"violation_on": "date", "decided_on": "date", "fine": "int", "first": "text",
                     "first_decided_on": "date", "first_fine": "int"},
-    "hearing_notice": {"party_type": "text", "business": "bool", "fine": "int", "threshold": "int",
-                       "heavy_penalties": "json"},
-    "summary_procedure": {"party_type": "text", "fine": "int", "penalties_beyond": "json"},
     "limitation": {"violation_on": "date", "filed_on": "date", "years": "int"},
     "repeat_inspection": {"action_on": "date", "others": "int"},
     "inspection_cap": {"action_on": "date", "year": "int", "cap": "int", "n": "int"},
@@ -37,8 +34,6 @@ def _text(kind, value):
         return str(int(value))
     if kind == "bool":
         return "1" if value else "0"
-    if kind == "json":
-        return orjson.dumps(value).decode()
     return str(value)
 
 

@@ -158,14 +158,14 @@ class Findings:
 # The columns of a computed rule's findings, in this order (``ord`` numbers them).
 FINDING_COLUMNS = ("record_ext_id", "power_code", "party_key", "agency_code", "detail", "facts",
                    "fingerprint", "ord")
-FACT_KINDS = ("date", "int", "text", "bool", "json")
+FACT_KINDS = ("date", "int", "text", "bool")
 
 
 def computed_rule(code: str, *, name: str, basis: str, explanation: str, facts: dict[str, str],
                   records_filter: Callable[[Context], str] | None = None, shares: tuple[str, ...] = ()):
     """Register the decorated function, which returns the rule's ``Findings``, as rule ``code``
     (a rule on records) whose findings the database computes: each record found once, its facts
-    (of the kinds in ``facts``: "date", "int", "text", "bool" or "json") as a JSON object, its detail
+    (of the kinds in ``facts``: "date", "int", "text" or "bool") as a JSON object, its detail
     and its fingerprint (``computed_fingerprint``), the same text on both databases. No row of
     it passes through Python on a check: a quarter of a million findings at a million records
     would cost seconds there (reading each row, its JSON, its text, its hash, writing it back)."""
@@ -220,8 +220,6 @@ def fact_text(kind: str, value) -> str | None:
         return str(int(value))
     if kind == "bool":
         return "1" if value else "0"
-    if kind == "json":
-        return orjson.dumps(value).decode()
     return str(value)
 
 

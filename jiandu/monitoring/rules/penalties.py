@@ -6,7 +6,7 @@ from functools import partial
 from itertools import groupby
 
 from jiandu.powers.choices import DiscretionLevel
-from jiandu.records.choices import PENALTY_BITS, Harm, PartyType, Penalty, mask_to_penalties
+from jiandu.records.choices import PENALTY_BITS, Harm, PartyType, mask_to_penalties
 from jiandu.records.selectors import penalty_labels
 
 from .base import (
@@ -19,7 +19,9 @@ from .base import (
     day,
     flag,
     on_record,
+    record_rows,
     rule,
+    yuan,
 )
 
 # Hearing thresholds in fen (Shandong 较大数额): (party type, business) -> fine at or above.
@@ -155,36 +157,31 @@ def _hearing_filter(ctx: Context) -> str:
     """
 
 
-def _penalty_json(sq, mask: str) -> str:
-    """The penalties of ``mask`` as ``mask_to_penalties`` lists them, as compact JSON text."""
-    names = sq.flags(mask, [(bit, f',"{p}"') for p, bit in PENALTY_BITS.items()])
-    return f"('[' || {names} || ']')"
-
-
-def _penalty_names(sq, mask: str) -> str:
-    """The penalties of ``mask`` in Chinese as ``penalty_labels`` writes them."""
-    return sq.flags(mask, [(bit, f"、{Penalty(p).label}") for p, bit in PENALTY_BITS.items()])
-
-
-@computed_rule(
+@rule(
     "hearing_notice",
     name="未告知听证权利",
     basis="《中华人民共和国行政处罚法》第六十三条、第六十四条",
     explanation="较大数额罚款或吊销许可证件、责令停产停业、责令关闭、降低资质等级、限制开展生产经营活动，未告知当事人有要求听证的权利",
-    facts={"party_type": "text", "business": "bool", "fine": "int", "threshold": "int", "heavy_penalties": "json"},
     records_filter=_hearing_filter,
 )
-def hearing_notice(ctx: Context) -> Findings:
-    sq = ctx.dialect
-    source = (f"SELECT {RECORD}, r.party_type, r.business, r.fine, r.penalty_mask, "
-              f"({HEARING_THRESHOLD_SQL}) AS threshold, (COALESCE(r.penalty_mask, 0) & {HEARING_MASK}) AS heavy "
-              f"FROM {candidate_records(ctx)} r WHERE {_hearing_filter(ctx)}")
-    fine = (f"(CASE WHEN x.fine IS NOT NULL AND x.fine >= x.threshold THEN {sq.concat('罚款 ')} || {sq.yuan('x.fine')} "
-            f"|| {sq.concat('，达到听证标准 ')} || {sq.yuan('x.threshold')} END)")
-    heavy = f"(CASE WHEN x.heavy <> 0 THEN {sq.concat('处罚种类含')} || {_penalty_names(sq, 'x.heavy')} END)"
-    return Findings(source, facts={"party_type": "x.party_type", "business": "x.business", "fine": "x.fine",
-                                   "threshold": "x.threshold", "heavy_penalties": _penalty_json(sq, "x.heavy")},
-                    text=f"COALESCE({fine} || '；' || {heavy}, {fine}, {heavy}, '') || '，未告知听证权利'")
+def hearing_notice(ctx: Context):
+    rows = record_rows(ctx, "r.party_type, r.business, r.fine, r.penalty_mask, "
+                            f"{HEARING_THRESHOLD_SQL} AS threshold", _hearing_filter)
+    given = Labels(penalty_labels)
+    for row in rows:
+        heavy = [p for p in _penalties(row["penalty_mask"]) if p in HEARING_PENALTIES]
+        facts = {"party_type": row["party_type"], "business": flag(row["business"]),
+                 "fine": row["fine"], "threshold": row["threshold"], "heavy_penalties": heavy}
+        yield on_record(row, facts, partial(_hearing_text, facts, given))
+
+
+def _hearing_text(facts: dict, given: Labels) -> str:
+    parts = []
+    if facts["fine"] is not None and facts["fine"] >= facts["threshold"]:
+        parts.append(f"罚款 {yuan(facts['fine'])}，达到听证标准 {yuan(facts['threshold'])}")
+    if heavy := facts["heavy_penalties"]:
+        parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in heavy)]}")
+    return "；".join(parts) + "，未告知听证权利"
 
 
 def _summary_filter(ctx: Context) -> str:
@@ -197,27 +194,30 @@ def _summary_filter(ctx: Context) -> str:
     """
 
 
-@computed_rule(
+@rule(
     "summary_procedure",
     name="简易程序适用不当",
     basis="《中华人民共和国行政处罚法》第五十一条",
     explanation="适用简易程序，但处罚超出警告和小额罚款（公民二百元以下、法人或者其他组织三千元以下）",
-    facts={"party_type": "text", "fine": "int", "penalties_beyond": "json"},
     records_filter=_summary_filter,
 )
-def summary_procedure(ctx: Context) -> Findings:
-    sq = ctx.dialect
-    limit = (f"(CASE WHEN r.party_type = 'person' THEN {SUMMARY_LIMIT[PartyType.PERSON]} "
-             f"ELSE {SUMMARY_LIMIT[PartyType.ORGANIZATION]} END)")
-    source = (f"SELECT {RECORD}, r.party_type, r.fine, {limit} AS fine_limit, "
-              f"(COALESCE(r.penalty_mask, 0) & {SUMMARY_MASK}) AS beyond "
-              f"FROM {candidate_records(ctx)} r WHERE {_summary_filter(ctx)}")
-    beyond = f"(CASE WHEN x.beyond <> 0 THEN {sq.concat('处罚种类含')} || {_penalty_names(sq, 'x.beyond')} END)"
-    fine = (f"(CASE WHEN x.fine IS NOT NULL AND x.fine > x.fine_limit THEN {sq.concat('罚款 ')} || {sq.yuan('x.fine')} "
-            f"|| {sq.concat('，超过 ')} || {sq.yuan('x.fine_limit')} END)")
-    return Findings(source, facts={"party_type": "x.party_type", "fine": "x.fine",
-                                   "penalties_beyond": _penalty_json(sq, "x.beyond")},
-                    text=f"COALESCE({beyond} || '；' || {fine}, {beyond}, {fine}, '')")
+def summary_procedure(ctx: Context):
+    rows = record_rows(ctx, "r.party_type, r.fine, r.penalty_mask", _summary_filter)
+    given = Labels(penalty_labels)
+    for row in rows:
+        beyond = [p for p in _penalties(row["penalty_mask"]) if p not in ("warning", "fine")]
+        facts = {"party_type": row["party_type"], "fine": row["fine"], "penalties_beyond": beyond}
+        yield on_record(row, facts, partial(_summary_text, facts, given))
+
+
+def _summary_text(facts: dict, given: Labels) -> str:
+    limit = SUMMARY_LIMIT[facts["party_type"]]
+    parts = []
+    if beyond := facts["penalties_beyond"]:
+        parts.append(f"处罚种类含{given[sum(PENALTY_BITS[p] for p in beyond)]}")
+    if facts["fine"] is not None and facts["fine"] > limit:
+        parts.append(f"罚款 {yuan(facts['fine'])}，超过 {yuan(limit)}")
+    return "；".join(parts)
 
 
 @computed_rule(

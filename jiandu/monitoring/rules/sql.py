@@ -72,8 +72,7 @@ class Dialect:
 
     # -- What a rule that computes its findings in SQL (Rule.findings) writes them with. ----------
     # Both databases give the same text for the same values: the facts' JSON, the detail and the
-    # fingerprint (Fact kinds: "date", "int", "text", "bool", and "json": a list or object as
-    # compact JSON text, which the expression writes the same on both databases).
+    # fingerprint (Fact kinds: "date", "int", "text", "bool").
 
     @staticmethod
     def quote(text: str) -> str:
@@ -87,7 +86,7 @@ class Dialect:
             return f"CAST({expr} AS text)"
         if kind == "bool":
             return f"(CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} THEN '1' ELSE '0' END)"
-        return expr  # "text", "json" (compact JSON text), and "date" where dates are ISO text
+        return expr  # "text", and "date" where dates are ISO text
 
     def concat(self, *parts) -> str:
         """A text made of literal strings and (kind, expression) pairs written by ``as_text``;
@@ -108,14 +107,6 @@ class Dialect:
         return (f"(CAST(({expr}) / 100 AS text) || CASE WHEN {cents} = 0 THEN '' "
                 f"WHEN {cents} / 10 * 10 = {cents} THEN '.' || CAST({cents} / 10 AS text) "
                 f"ELSE '.' || CASE WHEN {cents} < 10 THEN '0' ELSE '' END || CAST({cents} AS text) END || ' 元')")
-
-    def flags(self, mask: str, items: list[tuple[int, str]]) -> str:
-        """The texts of ``items`` (bit, text) whose bit is set in the integer ``mask``, in the order
-        given, joined, less the first character of the first (each text starts with its
-        separator); '' where none is."""
-        present = " || ".join(f"(CASE WHEN (({mask}) & {int(bit)}) <> 0 THEN {self.quote(text)} ELSE '' END)"
-                              for bit, text in items)
-        return f"substr({present}, 2)"
 
     def json_object(self, facts: dict[str, tuple[str, str]]) -> str:
         """The facts' JSON object: dates as YYYY-MM-DD strings, integers as numbers, booleans."""
@@ -267,8 +258,6 @@ class SQLite(Dialect):
 
     def json_object(self, facts: dict[str, tuple[str, str]]) -> str:
         def value(kind: str, expr: str) -> str:
-            if kind == "json":
-                return f"json({expr})"
             if kind == "bool":
                 return f"(CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} THEN json('true') ELSE json('false') END)"
             return expr
@@ -309,9 +298,8 @@ class PostgreSQL(Dialect):
 
     def json_object(self, facts: dict[str, tuple[str, str]]) -> str:
         # A date becomes its ISO text in JSON whatever the DateStyle.
-        return "jsonb_build_object(" + ", ".join(
-            f"{self.quote(key)}, {f'({expr})::jsonb' if kind == 'json' else expr}"
-            for key, (kind, expr) in facts.items()) + ")"
+        return "jsonb_build_object(" + ", ".join(f"{self.quote(key)}, {expr}"
+                                                 for key, (_, expr) in facts.items()) + ")"
 
     def digest(self, parts: list[str]) -> str:
         return f"substr(encode(sha256(convert_to({self._digest_text(parts)}, 'UTF8')), 'hex'), 1, 32)"
