@@ -14,8 +14,6 @@ COMPUTED = {
     "discretion_range": {"fine": "int", "discretion": "text", "min": "int", "max": "int"},
     "legal_review": {"decided_on": "date", "legal_review_on": "date"},
     "decision_deadline": {"filed_on": "date", "decided_on": "date"},
-    "service_deadline": {"decided_on": "date", "served_on": "date", "due": "date"},
-    "disclosure_deadline": {"decided_on": "date", "disclosed_on": "date", "due": "date"},
     "compulsory_duration": {"measure": "text", "action_on": "date", "measure_end_on": "date",
                             "measure_extended": "bool"},
     "double_fine": {"violation_on": "date", "decided_on": "date", "fine": "int", "first": "text",

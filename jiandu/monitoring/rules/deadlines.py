@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import partial
+
 from jiandu.core.calendar import UnknownCalendarYear, known_years
 from jiandu.records.choices import Measure
 
@@ -11,6 +14,9 @@ from .base import (
     Findings,
     candidate_records,
     computed_rule,
+    day,
+    on_record,
+    rule,
 )
 from .sql import as_date
 
@@ -88,64 +94,66 @@ def _deadline_sql(ctx: Context, *, kinds: tuple[str, ...], done: str) -> str:
               ON cn.is_workday AND cn.workday_seq = c0.workday_seq + {WORKING_DAYS}
         ) d ON d.day = r.decided_on
         WHERE {_done_filter(ctx, kinds=kinds, done=done)}
-          AND (d.due IS NULL OR r.{done} > d.due OR (r.{done} IS NULL AND d.due < {ctx.dialect.literal(ctx.as_of)}))
+          AND (d.due IS NULL OR r.{done} > d.due OR (r.{done} IS NULL AND d.due < %s))
+        ORDER BY {ctx.dialect.binary('r.ext_id')}
     """
 
 
-def _refuse_calendar_gaps(ctx: Context, sql: str) -> None:
-    """Refuse to guess where the calendar stops. A record of ``sql`` (``_deadline_sql``) without a
-    due day missed the 7th calendar day after its decision (``_done_filter``), which the 7th
-    working day is never earlier than: only the calendar can tell, and it lacks the year."""
-    with ctx.connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(x.decided_on) FROM ({sql}) x WHERE x.due IS NULL")
-        (decided,) = cursor.fetchone()
-    if decided is None:
-        return
-    decided = as_date(decided)
-    years = known_years()
-    for year in (decided.year, decided.year + 1):
-        if year not in years:
-            raise UnknownCalendarYear(year)
-    # Both years are known but the materialised table lacks them: it was not rebuilt.
-    raise CalendarTableStale(decided.year)
+def _late(ctx: Context, rows, *, label: str):
+    """Candidates from ``_deadline_sql`` rows; refuses to guess where the calendar stops."""
+    years = None
+    for row in rows:
+        if row["due"] is None:
+            decided, done = as_date(row["decided_on"]), as_date(row["done_on"])
+            # The 7th working day is never earlier than the 7th calendar day, so a few cases are
+            # settled without the calendar; any other needs the year the calendar lacks.
+            earliest = decided + dt.timedelta(days=WORKING_DAYS)
+            if (done is not None and done <= earliest) or (done is None and ctx.as_of <= earliest):
+                continue
+            years = years or known_years()
+            for year in (decided.year, decided.year + 1):
+                if year not in years:
+                    raise UnknownCalendarYear(year)
+            # Both years are known but the materialised table lacks them: it was not rebuilt.
+            raise CalendarTableStale(decided.year)
+        facts = {"decided_on": day(row["decided_on"]), f"{label}_on": day(row["done_on"]),
+                 "due": day(row["due"])}
+        yield on_record(row, facts, partial(_late_text, facts, label))
 
 
 VERBS = {"served": "送达", "disclosed": "公示"}
 
 
-def _late(ctx: Context, *, kinds: tuple[str, ...], done: str, label: str) -> Findings:
-    sq = ctx.dialect
-    sql = _deadline_sql(ctx, kinds=kinds, done=done)
-    _refuse_calendar_gaps(ctx, sql)
+def _late_text(facts: dict, label: str) -> str:
     verb = VERBS[label]
-    head = sq.concat("决定日期 ", ("date", "x.decided_on"), "，期限届满日（第 7 个工作日）", ("date", "x.due"))
-    done_text = sq.concat("，实际 ", ("date", "x.done_on"), f" {verb}")
-    return Findings(sql, facts={"decided_on": "x.decided_on", f"{label}_on": "x.done_on", "due": "x.due"},
-                    text=f"{head} || (CASE WHEN x.done_on IS NULL THEN {sq.quote(f'，仍未{verb}')} ELSE {done_text} END)")
+    head = f"决定日期 {facts['decided_on']}，期限届满日（第 7 个工作日）{facts['due']}"
+    done = facts[f"{label}_on"]
+    return f"{head}，实际 {done} {verb}" if done is not None else f"{head}，仍未{verb}"
 
 
-@computed_rule(
+@rule(
     "service_deadline",
     name="处罚决定书送达超期",
     basis="《中华人民共和国行政处罚法》第六十一条、第八十五条",
     explanation="行政处罚决定书未在决定后七个工作日内送达",
-    facts={"decided_on": "date", "served_on": "date", "due": "date"},
     records_filter=lambda ctx: _done_filter(ctx, kinds=SERVED, done="served_on"),
 )
-def service_deadline(ctx: Context) -> Findings:
-    return _late(ctx, kinds=SERVED, done="served_on", label="served")
+def service_deadline(ctx: Context):
+    rows = ctx.rows(_deadline_sql(ctx, kinds=SERVED, done="served_on"), [ctx.d(ctx.as_of)])
+    return _late(ctx, rows, label="served")
 
 
-@computed_rule(
+@rule(
     "disclosure_deadline",
     name="执法决定公示超期",
     basis="《中华人民共和国行政处罚法》第四十八条；国办发〔2018〕118号（行政处罚、行政许可决定七个工作日内公开）",
     explanation="行政处罚、行政许可决定未在决定后七个工作日内公示",
-    facts={"decided_on": "date", "disclosed_on": "date", "due": "date"},
     records_filter=lambda ctx: _done_filter(ctx, kinds=DISCLOSED, done="disclosed_on"),
 )
-def disclosure_deadline(ctx: Context) -> Findings:
-    return _late(ctx, kinds=DISCLOSED, done="disclosed_on", label="disclosed")
+def disclosure_deadline(ctx: Context):
+    rows = ctx.rows(_deadline_sql(ctx, kinds=DISCLOSED, done="disclosed_on"),
+                    [ctx.d(ctx.as_of)])
+    return _late(ctx, rows, label="disclosed")
 
 
 def _compulsory_filter(ctx: Context) -> str:

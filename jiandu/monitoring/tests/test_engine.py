@@ -61,14 +61,13 @@ def test_unchanged_data_finds_the_same_alerts(district):
 
 
 def test_the_fingerprint_hashes_the_stored_facts_the_same_way_on_every_database(district):
-    # hearing_notice is a rule whose findings pass through Python; legal_review's are computed
+    # service_deadline is a rule whose findings pass through Python; legal_review's are computed
     # by the database (Rule.findings), with a fingerprint of its own definition.
-    _major(district, "R", legal_review_on=D(2025, 6, 3), fine=6000, penalties=["fine"], hearing_notified=False)
-    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("legal_review"), get_rule("hearing_notice")])
-    heard = Alert.objects.get(rule="hearing_notice")
-    assert heard.facts["fine"] == 600000
-    assert heard.fingerprint == fingerprint("hearing_notice", Candidate(
-        record="R", power=None, agency=None, party=None, text="", facts=heard.facts))
+    _major(district, "R", legal_review_on=D(2025, 6, 3), served_on=D(2025, 7, 30))
+    check()
+    served = Alert.objects.get(rule="service_deadline")
+    assert served.fingerprint == fingerprint("service_deadline", Candidate(
+        record="R", power=None, agency=None, party=None, text="", facts=served.facts))
     reviewed = Alert.objects.get(rule="legal_review")
     assert reviewed.facts == {"decided_on": "2025-06-02", "legal_review_on": "2025-06-03"}
     assert reviewed.fingerprint == computed_fingerprint(
@@ -485,41 +484,36 @@ def test_a_finding_stored_already_is_staged_by_its_fingerprint_alone():
                     "rank": 0, "seq": 1}
 
 
-def _unheard(district, ext_id, fine):
-    return _major(district, ext_id, fine=fine, penalties=["fine"], hearing_notified=False)
-
-
 def test_a_rerun_stages_stored_findings_narrow_and_stores_new_ones_whole(district, monkeypatch):
-    """Of the rules whose findings pass through Python (hearing_notice here): computed ones
+    """Of the rules whose findings pass through Python (service_deadline here): computed ones
     stage their rows in the database, whole, and the merge reads only the new ones."""
     from jiandu.monitoring import engine
 
-    rules = [get_rule("legal_review"), get_rule("hearing_notice")]
-    _unheard(district, "R-1", 7000)
-    _unheard(district, "R-2", 6000)
-    run_rules(as_of=AS_OF, year=2025, rules=rules)
+    _major(district, "R-1", served_on=D(2025, 7, 30))
+    _major(district, "R-2", served_on=None)
+    check()
     before = {a.fingerprint: (a.pk, a.detail, a.facts, a.record_id)
-              for a in Alert.objects.filter(rule="hearing_notice")}
+              for a in Alert.objects.filter(rule="service_deadline")}
     assert len(before) == 2
-    _unheard(district, "R-3", 6000)
+    _major(district, "R-3", served_on=None)
     staged = []
     real = engine._Staging.row
     monkeypatch.setattr(engine._Staging, "row",
                         lambda self, rule, c: staged.append(real(self, rule, c)) or staged[-1])
-    run_rules(as_of=AS_OF, year=2025, rules=rules)
-    assert {row[0] for row in staged} == {"hearing_notice"}
+    check()
+    staged = [row for row in staged if row[0] == "service_deadline"]
     # The two alerts of the first run went to the stage as fingerprints; R-3's whole.
     narrow = [row for row in staged if row[5] is None]
     assert sorted(row[7] for row in narrow) == sorted(before)
     assert [row[1] for row in staged if row[5] is not None] == ["R-3"]
     after = {a.fingerprint: (a.pk, a.detail, a.facts, a.record_id)
-             for a in Alert.objects.filter(rule="hearing_notice")}
+             for a in Alert.objects.filter(rule="service_deadline")}
     assert {k: v for k, v in after.items() if k in before} == before
     # R-3 is R-2 under another id: its alert has the same detail and facts.
     (added,) = [v for k, v in after.items() if k not in before]
     (r2,) = [v for v in before.values() if v[3] == "R-2"]
     assert added[3] == "R-3" and added[1:3] == r2[1:3]
-    assert added[1].startswith(get_rule("hearing_notice").explanation) and added[2]
+    assert added[1].startswith(get_rule("service_deadline").explanation) and added[2]
     # The computed rule's new alert (R-3's legal review) came from the stage whole as well.
     assert Alert.objects.get(rule="legal_review", record_id="R-3").detail.startswith(
         get_rule("legal_review").explanation)
@@ -528,19 +522,19 @@ def test_a_rerun_stages_stored_findings_narrow_and_stores_new_ones_whole(distric
 def test_a_finding_s_text_is_made_only_for_a_new_alert(district, monkeypatch):
     """Formatting amounts and dates for findings that are stored already would be work thrown
     away: a re-run over unchanged data makes no text, and the stored detail is the text made
-    the first time (of a rule whose findings pass through Python)."""
-    from jiandu.monitoring.rules import penalties
+    the first time."""
+    from jiandu.monitoring.rules import deadlines
 
     made = []
-    real = penalties._hearing_text
-    monkeypatch.setattr(penalties, "_hearing_text", lambda *args: made.append(args) or real(*args))
-    district.record("HEAR", fine=6000, penalties=["fine"], decided_on=D(2025, 6, 2), hearing_notified=False)
-    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("hearing_notice")])
+    real = deadlines._late_text
+    monkeypatch.setattr(deadlines, "_late_text", lambda *args: made.append(args) or real(*args))
+    _major(district, "LATE", served_on=D(2025, 7, 30))
+    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("service_deadline")])
     assert len(made) == 1
-    detail = Alert.objects.get(record_id="HEAR").detail
-    assert detail.endswith("罚款 6000 元，达到听证标准 5000 元，未告知听证权利")
-    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("hearing_notice")])
-    assert len(made) == 1 and Alert.objects.get(record_id="HEAR").detail == detail
+    detail = Alert.objects.get(record_id="LATE").detail
+    assert detail.endswith("实际 2025-07-30 送达") and "2025-06-02" in detail
+    run_rules(as_of=AS_OF, year=2025, rules=[get_rule("service_deadline")])
+    assert len(made) == 1 and Alert.objects.get(record_id="LATE").detail == detail
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's operator classes")
