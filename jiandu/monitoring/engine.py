@@ -17,7 +17,7 @@ from jiandu.records.services import bulk_insert
 from . import selectors
 from .choices import ACTIVE_STATUSES, AlertAction, AlertStatus, RunStatus
 from .models import RuleRun
-from .parallel import Computed, Piped, RuleDone, run_rule, stage_in_parallel, worker_count
+from .parallel import RuleDone, run_rule, stage_in_parallel, worker_count
 from .rules import Candidate, Context, Rule, all_rules
 from .rules.sql import dialect_for
 
@@ -167,22 +167,14 @@ def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
 
     table, columns = (ALERT, ALERT_COLUMNS) if staging.direct else (STAGE, STAGE_COLUMNS)
 
-    def stage(rows: list[tuple] | Computed | Piped) -> int | None:
-        if isinstance(rows, Computed):  # a computed rule's rows, from the database to the database
-            with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {table} ({', '.join(rows.columns)}) {rows.sql}")
-                return cursor.rowcount
-        if isinstance(rows, Piped):  # the same, as a worker's database wrote them out
-            _copy_in(table, rows)
-            return None
+    def stage(rows: list[tuple]) -> None:
         bulk_insert(table, columns, rows)
-        return None
 
     if workers > 1:
         # In worker threads (see parallel), in whatever order they finish.
         stage_in_parallel(connection=connection, dialect=dialect, as_of=run.as_of, year=run.year,
                           rules=rules, workers=workers, batch=BATCH, to_row=staging.row,
-                          stage=stage, done=done, say=say, to_select=staging.select,
+                          stage=stage, done=done, say=say,
                           seconds=selectors.last_rule_seconds(before=run.pk))
     else:
         ctx = Context(as_of=run.as_of, year=run.year, dialect=dialect, connection=connection)
@@ -190,25 +182,16 @@ def _stage(run: RuleRun, rules: list[Rule], say, dialect, workers: int,
             # A rule yields each record (or power) once; should one ever yield it twice, the
             # alert table's unique constraints refuse the run rather than store two alerts.
             for rule in rules:
-                done(run_rule(rule, ctx, to_row=staging.row, emit=stage, batch=BATCH,
-                              to_select=staging.select))
+                done(run_rule(rule, ctx, to_row=staging.row, emit=stage, batch=BATCH))
         finally:
             ctx.close()
     counts = {rule.code: found[rule.code] for rule in rules}
     seconds = {rule.code: spent[rule.code] for rule in rules}
-    staging.count_computed(counts)
     if not staging.direct:
         with connection.cursor() as cursor:
             for statement in dialect.temp_index(STAGE, "fingerprint"):
                 cursor.execute(statement)
     return counts, seconds
-
-
-def _copy_in(table: str, rows: Piped) -> None:
-    with connection.cursor() as cursor, connection.wrap_database_errors, \
-            cursor.cursor.copy(f"COPY {table} ({', '.join(rows.columns)}) FROM STDIN") as copy:
-        for chunk in rows.chunks:
-            copy.write(chunk)
 
 
 @dataclass(frozen=True)
@@ -298,8 +281,6 @@ class _Staging:
         self.new = dict.fromkeys(self.rank, 0)
         self.last: dict[str, tuple[str, str]] = {}
         self.unordered: set[str] = set()
-        # Computed rules (Rule.findings): their rows go from the database to the database.
-        self.computed = {rule.code for rule in rules if rule.findings is not None}
 
     def row(self, rule: Rule, candidate: Candidate) -> tuple:
         # One thread makes all rows of a rule (parallel.py): the per-rule entries need no lock.
@@ -323,37 +304,6 @@ class _Staging:
         self.new[code] += 1
         return (code, candidate.record, candidate.power, candidate.party, candidate.agency,
                 rule.detail(candidate), facts.decode(), print_, self.rank[code], seq)
-
-    def select(self, rule: Rule, findings: str) -> tuple[str, tuple[str, ...]]:
-        """The SELECT of a computed rule's rows for where they go (the alert table on the direct
-        path, else the stage), numbered in its record order (``ord``) as ``row`` numbers a
-        rule's, and the columns it fills. Any thread may call it."""
-        seq = "row_number() OVER (ORDER BY f.ord) - 1"
-        code, columns = f"'{rule.code}'", ("record_ext_id", "power_code", "party_key", "agency_code",
-                                             "detail", "facts", "fingerprint")
-        values = ", ".join(f"f.{column}" for column in columns)
-        if (direct := self.direct) is not None:
-            first = direct.first + self.rank[rule.code] * direct.block
-            return f"SELECT {first} + {seq}, {code}, {values} FROM ({findings}) f", ALERT_COLUMNS
-        return f"SELECT {code}, {values}, {self.rank[rule.code]}, {seq} FROM ({findings}) f", STAGE_COLUMNS
-
-    def count_computed(self, counts: dict[str, int]) -> None:
-        """``new`` of the computed rules, whose rows never passed through ``row``: all of them
-        where no alert of these rules is stored, else those of the stage no alert has."""
-        computed = sorted(code for code in self.computed if counts.get(code))
-        if not computed:
-            return
-        if not self.stored:
-            for code in computed:
-                self.new[code] = counts[code]
-            return
-        marks = ", ".join(["%s"] * len(computed))
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT s.rule, count(*) FROM {STAGE} s WHERE s.rule IN ({marks}) "
-                           "AND NOT EXISTS (SELECT 1 FROM monitoring_alert a WHERE a.fingerprint = s.fingerprint) "
-                           "GROUP BY s.rule", computed)
-            for code, new in cursor.fetchall():
-                self.new[code] = int(new)
 
     def ids(self, counts: dict[str, int]) -> str | None:
         """SQL for a stage row's offset from the first new id, or None where the rows' order is

@@ -94,7 +94,6 @@ class _Shared:
     language: str
     batch: int
     to_row: Callable[[Rule, Candidate], tuple]
-    to_select: Callable[[Rule, str], tuple[str, tuple[str, ...]]] | None = None
     jobs: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     out: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=QUEUE_BATCHES))
     stop: threading.Event = field(default_factory=threading.Event)
@@ -112,9 +111,8 @@ class _Shared:
 
 def stage_in_parallel(*, connection, dialect, as_of, year, rules: list[Rule], workers: int,
                       batch: int, to_row: Callable[[Rule, Candidate], tuple],
-                      stage: Callable[[object], int | None], done: Callable[[RuleDone], None],
-                      say: Callable[[str], None], seconds: dict[str, float] | None = None,
-                      to_select: Callable[[Rule, str], tuple[str, tuple[str, ...]]] | None = None) -> None:
+                      stage: Callable[[list[tuple]], None], done: Callable[[RuleDone], None],
+                      say: Callable[[str], None], seconds: dict[str, float] | None = None) -> None:
     """Run ``rules`` in ``workers`` threads; ``stage`` stores each batch of rows (made by
     ``to_row``) on the check's connection, ``done`` hears of each rule as it finishes. The
     first error stops every worker (and cancels its query) and is raised here once all of them
@@ -129,8 +127,7 @@ def stage_in_parallel(*, connection, dialect, as_of, year, rules: list[Rule], wo
         raise RuntimeError(f"意外的快照标识 {snapshot!r} (unexpected snapshot id)")
     shared = _Shared(settings_dict=dict(connection.settings_dict), wrapper_class=type(connection),
                      snapshot=snapshot, dialect=dialect, as_of=as_of, year=year,
-                     language=translation.get_language(), batch=batch, to_row=to_row,
-                     to_select=to_select)
+                     language=translation.get_language(), batch=batch, to_row=to_row)
     for group in groups(rules, seconds):
         shared.jobs.put(group)
     threads = [threading.Thread(target=_work, args=(shared,), name=f"jiandu-rules-{i}", daemon=True)
@@ -181,8 +178,7 @@ def _run_left_here(shared: _Shared, connection, stage, done) -> None:
             except queue.Empty:
                 break
             for rule in group:
-                done(run_rule(rule, ctx, to_row=shared.to_row, emit=stage, batch=shared.batch,
-                              to_select=shared.to_select))
+                done(run_rule(rule, ctx, to_row=shared.to_row, emit=stage, batch=shared.batch))
     finally:
         ctx.close()
 
@@ -223,8 +219,7 @@ def _work(shared: _Shared) -> None:
                     if shared.stop.is_set():
                         raise _Stop
                     shared.out.put(run_rule(rule, ctx, to_row=shared.to_row, emit=shared.out.put,
-                                            batch=shared.batch, stop=shared.stop,
-                                            to_select=shared.to_select, pipe=True))
+                                            batch=shared.batch, stop=shared.stop))
         finally:
             ctx.close()
     except _Stop:
@@ -246,51 +241,13 @@ def _work(shared: _Shared) -> None:
         shared.out.put(None)
 
 
-@dataclass(frozen=True)
-class Computed:
-    """A computed rule's findings (``Rule.findings``) as the SELECT of its rows for the stage or
-    the alert table (``columns``), to be run where they go: on the check's own connection."""
-
-    sql: str
-    columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Piped:
-    """A computed rule's rows as a worker's database wrote them (COPY TO, text format): the
-    check's connection copies them in as they are (COPY FROM), never parsing a row."""
-
-    chunks: list[bytes]
-    columns: tuple[str, ...]
-
-
 def run_rule(rule: Rule, ctx: Context, *, to_row: Callable[[Rule, Candidate], tuple],
-             emit: Callable[[object], int | None], batch: int, stop: threading.Event | None = None,
-             to_select: Callable[[Rule, str], tuple[str, tuple[str, ...]]] | None = None,
-             pipe: bool = False) -> RuleDone:
+             emit: Callable[[list[tuple]], None], batch: int,
+             stop: threading.Event | None = None) -> RuleDone:
     """Run ``rule`` in ``ctx``: its findings made into rows by ``to_row`` and handed to ``emit``
     ``batch`` at a time; the same on the check's own connection and in a worker, where ``stop``
-    ends the rule early (another worker failed).
-
-    A computed rule's findings (``Rule.findings``) become the SELECT that ``to_select`` makes of
-    them. On the check's own connection ``emit`` gets it as ``Computed``, runs it into the stage
-    or the alert table and returns the count; in a worker (``pipe``) the worker's database writes
-    the rows out (COPY TO) and ``emit`` gets them as ``Piped``, for the check's connection to copy
-    in."""
+    ends the rule early (another worker failed)."""
     started = time.perf_counter()
-    if rule.findings is not None and to_select is not None:
-        sql, columns = to_select(rule, rule.findings(ctx))
-        if not pipe:
-            found = emit(Computed(sql, columns)) or 0
-        else:
-            with ctx.connection.cursor() as cursor:
-                with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
-                    chunks = [bytes(data) for data in copy]
-                found = cursor.cursor.rowcount
-            if stop is not None and stop.is_set():
-                raise _Stop
-            emit(Piped(chunks, columns))
-        return RuleDone(rule.code, found, time.perf_counter() - started)
     found, rows = 0, []
     for candidate in rule.candidates(ctx):
         found += 1

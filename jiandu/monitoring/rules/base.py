@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
-
-import orjson
 
 from .sql import Dialect, iso
 
@@ -109,11 +105,6 @@ class Rule:
     # The scratch tables (``Context.shared``) the rule reads: rules that share one run on the
     # same connection when rules run side by side, so that each table is filled once a run.
     shares: tuple[str, ...] = ()
-    # A rule whose findings the database computes (``computed_rule``): the SELECT of them, with
-    # FINDING_COLUMNS, and the kind of each of its facts. The engine writes the rows where they
-    # go without reading them; ``find`` then reads them back as candidates, for tests and tools.
-    findings: Callable[[Context], str] | None = None
-    facts: dict[str, str] | None = None
 
     def candidates(self, ctx: Context) -> Iterable[Candidate]:
         return self.find(ctx)
@@ -141,97 +132,6 @@ def rule(code: str, *, name: str, basis: str, explanation: str, per: str = "reco
         return find
 
     return register
-
-
-@dataclass(frozen=True)
-class Findings:
-    """What a ``computed_rule`` returns: ``source``, a SELECT of the records it finds with RECORD's
-    columns and whatever else it needs, read as ``x``; an SQL expression over ``x`` for each fact
-    (one per key of the rule's ``facts``); and one for the text after the explanation (the
-    Dialect's ``concat``, ``yuan`` and ``label`` write it as the Python rules do)."""
-
-    source: str
-    facts: dict[str, str]
-    text: str
-
-
-# The columns of a computed rule's findings, in this order (``ord`` numbers them).
-FINDING_COLUMNS = ("record_ext_id", "power_code", "party_key", "agency_code", "detail", "facts",
-                   "fingerprint", "ord")
-FACT_KINDS = ("date", "int", "text", "bool")
-
-
-def computed_rule(code: str, *, name: str, basis: str, explanation: str, facts: dict[str, str],
-                  records_filter: Callable[[Context], str] | None = None, shares: tuple[str, ...] = ()):
-    """Register the decorated function, which returns the rule's ``Findings``, as rule ``code``
-    (a rule on records) whose findings the database computes: each record found once, its facts
-    (of the kinds in ``facts``: "date", "int", "text" or "bool") as a JSON object, its detail
-    and its fingerprint (``computed_fingerprint``), the same text on both databases. No row of
-    it passes through Python on a check: a quarter of a million findings at a million records
-    would cost seconds there (reading each row, its JSON, its text, its hash, writing it back)."""
-    if set(facts.values()) - set(FACT_KINDS):
-        raise ValueError(f"rule {code}: unknown fact kinds {set(facts.values()) - set(FACT_KINDS)}")
-
-    def register(make: Callable[[Context], Findings]):
-        def findings(ctx: Context) -> str:
-            return _findings_select(ctx, code, explanation, facts, make(ctx))
-
-        def find(ctx: Context) -> Iterator[Candidate]:
-            return _read_findings(ctx, explanation, findings(ctx))
-
-        rule(code, name=name, basis=basis, explanation=explanation, records_filter=records_filter,
-             shares=shares)(find)
-        REGISTRY[code] = dataclasses.replace(REGISTRY[code], family=make.__module__.rsplit(".", 1)[-1],
-                                             findings=findings, facts=dict(facts))
-        return make
-
-    return register
-
-
-def _findings_select(ctx: Context, code: str, explanation: str, kinds: dict[str, str],
-                     made: Findings) -> str:
-    if set(made.facts) != set(kinds):
-        raise ValueError(f"rule {code}: facts {sorted(made.facts)} but declared {sorted(kinds)}")
-    sq = ctx.dialect
-    typed = {key: (kind, made.facts[key]) for key, kind in kinds.items()}
-    parts = [sq.quote(code), "x.ext_id", "NULL", *(sq.as_text(*typed[key]) for key in sorted(typed))]
-    return f"""
-        SELECT x.ext_id AS record_ext_id, NULL AS power_code, x.party_key AS party_key,
-               x.agency_code AS agency_code, {sq.quote(f"{explanation}：")} || {made.text} AS detail,
-               {sq.json_object(typed)} AS facts, {sq.digest(parts)} AS fingerprint,
-               {sq.binary("x.ext_id")} AS ord
-        FROM ({made.source}) x"""
-
-
-def _read_findings(ctx: Context, explanation: str, sql: str) -> Iterator[Candidate]:
-    prefix = f"{explanation}："
-    for row in ctx.rows(f"SELECT * FROM ({sql}) f ORDER BY f.ord"):
-        facts = row["facts"]
-        yield Candidate(record=row["record_ext_id"], power=row["power_code"], agency=row["agency_code"],
-                        party=row["party_key"], facts=orjson.loads(facts) if isinstance(facts, str | bytes) else facts,
-                        text=row["detail"].removeprefix(prefix))
-
-
-def fact_text(kind: str, value) -> str | None:
-    """A fact's value as the database writes it for the fingerprint (``Dialect.as_text``)."""
-    if value is None:
-        return None
-    if kind == "int":
-        return str(int(value))
-    if kind == "bool":
-        return "1" if value else "0"
-    return str(value)
-
-
-def computed_fingerprint(rule: str, record: str | None, power: str | None, facts: dict,
-                         kinds: dict[str, str]) -> str:
-    """The fingerprint a computed rule's finding gets in the database, here in Python (for tests
-    and for migrations that bring stored alerts to it): the first 32 hex digits of the SHA-256 of
-    "v1;" and the rule, the record, the power and the facts' values in the order of their keys,
-    each as its length in characters, ":" and its text, or "-" where it is NULL."""
-    parts = [rule, record, power, *(fact_text(kinds[key], facts.get(key)) for key in sorted(kinds))]
-    text = "v1;" + "".join("-" if part is None else f"{len(part)}:{part}" for part in parts)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # The scratch table of candidate records, read by every rule with a records_filter.

@@ -11,11 +11,12 @@ from jiandu.records.choices import Measure
 from .base import (
     RECORD,
     Context,
-    Findings,
+    Labels,
     candidate_records,
-    computed_rule,
     day,
+    flag,
     on_record,
+    record_rows,
     rule,
 )
 from .sql import as_date
@@ -46,26 +47,28 @@ def _decision_filter(ctx: Context) -> str:
     """
 
 
-@computed_rule(
+@rule(
     "decision_deadline",
     name="超期未作出处罚决定",
     basis="《中华人民共和国行政处罚法》第六十条",
     explanation="立案之日起九十日内未作出行政处罚决定，且未依法延长期限",
-    facts={"filed_on": "date", "decided_on": "date"},
     records_filter=_decision_filter,
 )
-def decision_deadline(ctx: Context) -> Findings:
-    sq = ctx.dialect
-    source = (f"SELECT {RECORD}, r.filed_on, r.decided_on FROM {candidate_records(ctx)} r "
-              f"WHERE {_decision_filter(ctx)}")
-    # Facts and wording leave the as-of date out: an open case stays the same alert day after
-    # day, and a re-run over unchanged data rewrites nothing.
-    decided = sq.concat("立案日期 ", ("date", "x.filed_on"), "，决定日期 ", ("date", "x.decided_on"), "，历时 ",
-                        ("int", sq.days("x.decided_on", "x.filed_on")), " 日")
-    open_ = sq.concat("立案日期 ", ("date", "x.filed_on"), "，期限届满日 ",
-                      ("date", sq.add_days("x.filed_on", DECISION_DAYS)), "，仍未作出决定、未结案")
-    return Findings(source, facts={"filed_on": "x.filed_on", "decided_on": "x.decided_on"},
-                    text=f"(CASE WHEN x.decided_on IS NOT NULL THEN {decided} ELSE {open_} END)")
+def decision_deadline(ctx: Context):
+    rows = record_rows(ctx, "r.filed_on, r.decided_on", _decision_filter)
+    for row in rows:
+        # Facts and wording leave the as-of date out: an open case stays the same alert day
+        # after day, and a re-run over unchanged data rewrites nothing.
+        facts = {"filed_on": day(row["filed_on"]), "decided_on": day(row["decided_on"])}
+        yield on_record(row, facts, partial(_decision_text, facts))
+
+
+def _decision_text(facts: dict) -> str:
+    filed, decided = as_date(facts["filed_on"]), as_date(facts["decided_on"])
+    if decided is not None:
+        return f"立案日期 {filed}，决定日期 {decided}，历时 {(decided - filed).days} 日"
+    last = filed + dt.timedelta(days=DECISION_DAYS)
+    return f"立案日期 {filed}，期限届满日 {last}，仍未作出决定、未结案"
 
 
 def _done_filter(ctx: Context, *, kinds: tuple[str, ...], done: str) -> str:
@@ -166,24 +169,30 @@ def _compulsory_filter(ctx: Context) -> str:
     """
 
 
-@computed_rule(
+@rule(
     "compulsory_duration",
     name="强制措施超期",
     basis="《中华人民共和国行政强制法》第二十五条、第三十二条",
     explanation="查封、扣押、冻结超过三十日（依法延长的超过六十日）",
-    facts={"measure": "text", "action_on": "date", "measure_end_on": "date", "measure_extended": "bool"},
     records_filter=_compulsory_filter,
 )
-def compulsory_duration(ctx: Context) -> Findings:
-    sq = ctx.dialect
-    source = (f"SELECT {RECORD}, r.measure, r.action_on, r.measure_end_on, r.measure_extended "
-              f"FROM {candidate_records(ctx)} r WHERE {_compulsory_filter(ctx)}")
-    label = sq.label("x.measure", {value: Measure(value).label for value in Measure.values})
-    limit = "(CASE WHEN x.measure_extended THEN '60 日（已依法延长）' ELSE '30 日' END)"
-    last = f"(CASE WHEN x.measure_extended THEN {sq.add_days('x.action_on', 60)} ELSE {sq.add_days('x.action_on', 30)} END)"
-    ended = (f"{label} || {sq.concat('自 ', ('date', 'x.action_on'), ' 至 ', ('date', 'x.measure_end_on'), '，共 ', ('int', sq.days('x.measure_end_on', 'x.action_on')), ' 日，超过 ')} || {limit}")
-    running = (f"{label} || {sq.concat('自 ', ('date', 'x.action_on'), ' 起仍未解除，期限 ')} || {limit} || "
-               f"{sq.concat('，届满日 ', ('date', last))}")
-    return Findings(source, facts={"measure": "x.measure", "action_on": "x.action_on",
-                                   "measure_end_on": "x.measure_end_on", "measure_extended": "x.measure_extended"},
-                    text=f"(CASE WHEN x.measure_end_on IS NOT NULL THEN {ended} ELSE {running} END)")
+def compulsory_duration(ctx: Context):
+    rows = record_rows(ctx, "r.measure, r.action_on, r.measure_end_on, r.measure_extended",
+                       _compulsory_filter)
+    measures = Labels(lambda v: Measure(v).label)
+    for row in rows:
+        facts = {"measure": row["measure"], "action_on": day(row["action_on"]),
+                 "measure_end_on": day(row["measure_end_on"]),
+                 "measure_extended": flag(row["measure_extended"])}
+        yield on_record(row, facts, partial(_compulsory_text, facts, measures))
+
+
+def _compulsory_text(facts: dict, measures: Labels) -> str:
+    start, stop = as_date(facts["action_on"]), as_date(facts["measure_end_on"])
+    extended = facts["measure_extended"]
+    days = 60 if extended else 30
+    limit = f"{days} 日（已依法延长）" if extended else f"{days} 日"
+    label = measures[facts["measure"]]
+    if stop is not None:
+        return f"{label}自 {start} 至 {stop}，共 {(stop - start).days} 日，超过 {limit}"
+    return f"{label}自 {start} 起仍未解除，期限 {limit}，届满日 {start + dt.timedelta(days=days)}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Context, Findings, computed_rule
+from .base import Context, day, on_record, rule
 
 REPEAT_DAYS = 30
 INSPECTIONS = "inspections"
@@ -22,15 +22,14 @@ def _inspections(ctx: Context) -> str:
     """)
 
 
-@computed_rule(
+@rule(
     "repeat_inspection",
     name="多头重复检查",
     basis="国办发〔2024〕54号（严格规范涉企行政检查）；钢城政发〔2022〕6号 第12项",
     explanation="同一相对人在本次检查前后三十日内又被其他执法主体检查",
-    facts={"action_on": "date", "others": "int"},
     shares=(INSPECTIONS,),
 )
-def repeat_inspection(ctx: Context) -> Findings:
+def repeat_inspection(ctx: Context):
     # Each inspection paired with the party's inspections by other agencies within ±30 days,
     # counted. Pairs are looked for in the neighbouring buckets only, so a party inspected
     # often over the years costs what its inspections a month apart cost, not their square.
@@ -38,7 +37,7 @@ def repeat_inspection(ctx: Context) -> Findings:
     # three times the cost on PostgreSQL, two sorts of every inspection; on SQLite, which
     # probes an automatic index for the pairs instead of hashing, they are a fifth faster.)
     table = _inspections(ctx)
-    source = f"""
+    sql = f"""
         SELECT a.ext_id, a.agency_code, a.party_key, a.action_on, count(*) AS others
         FROM {table} a
         CROSS JOIN (SELECT -1 AS step UNION ALL SELECT 0 UNION ALL SELECT 1) near
@@ -46,25 +45,26 @@ def repeat_inspection(ctx: Context) -> Findings:
         WHERE b.agency_code <> a.agency_code
           AND b.day BETWEEN a.day - {REPEAT_DAYS} AND a.day + {REPEAT_DAYS}
         GROUP BY a.ext_id, a.agency_code, a.party_key, a.action_on
+        ORDER BY {ctx.dialect.binary('a.ext_id')}
     """
-    return Findings(source, facts={"action_on": "x.action_on", "others": "x.others"},
-                    text=ctx.dialect.concat("检查日期 ", ("date", "x.action_on"),
-                                            f"，前后 {REPEAT_DAYS} 日内其他执法主体对其检查 ",
-                                            ("int", "x.others"), " 次"))
+    for row in ctx.rows(sql):
+        others = row["others"]
+        facts = {"action_on": day(row["action_on"]), "others": others}
+        text = f"检查日期 {facts['action_on']}，前后 {REPEAT_DAYS} 日内其他执法主体对其检查 {others} 次"
+        yield on_record(row, facts, text)
 
 
-@computed_rule(
+@rule(
     "inspection_cap",
     name="超过年度检查次数上限",
     basis="国办发〔2024〕54号（合理确定检查频次）；钢城政发〔2022〕6号 第14项",
     explanation="同一执法事项对同一相对人的行政检查超过年度检查次数上限",
-    facts={"action_on": "date", "year": "int", "cap": "int", "n": "int"},
     shares=(INSPECTIONS,),
 )
-def inspection_cap(ctx: Context) -> Findings:
+def inspection_cap(ctx: Context):
     sq = ctx.dialect
     # Only the few (party, power, year) groups over their cap need numbering.
-    source = f"""
+    sql = f"""
         WITH i AS MATERIALIZED (
             SELECT i.ext_id, i.agency_code, i.party_key, i.power_code, i.action_on,
                    {sq.year('i.action_on')} AS year, p.annual_inspection_cap AS cap
@@ -81,7 +81,9 @@ def inspection_cap(ctx: Context) -> Findings:
                 GROUP BY party_key, power_code, year, cap HAVING count(*) > cap)
         ) x
         WHERE n > cap
+        ORDER BY {sq.binary('x.ext_id')}
     """
-    return Findings(source, facts={"action_on": "x.action_on", "year": "x.year", "cap": "x.cap", "n": "x.n"},
-                    text=sq.concat(("int", "x.year"), " 年第 ", ("int", "x.n"), " 次检查（",
-                                   ("date", "x.action_on"), "），上限 ", ("int", "x.cap"), " 次"))
+    for row in ctx.rows(sql):
+        facts = {"action_on": day(row["action_on"]), "year": row["year"], "cap": row["cap"], "n": row["n"]}
+        text = f"{row['year']} 年第 {row['n']} 次检查（{facts['action_on']}），上限 {row['cap']} 次"
+        yield on_record(row, facts, text)

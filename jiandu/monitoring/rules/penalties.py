@@ -12,10 +12,8 @@ from jiandu.records.selectors import penalty_labels
 from .base import (
     RECORD,
     Context,
-    Findings,
     Labels,
     candidate_records,
-    computed_rule,
     day,
     flag,
     on_record,
@@ -93,29 +91,32 @@ def _no_penalty_text(row: dict, facts: dict, harm: Labels, given: Labels) -> str
             f"于 {facts['decided_on']} 仍决定给予{given[row['penalty_mask']]}")
 
 
-@computed_rule(
+@rule(
     "discretion_range",
     name="罚款超出裁量基准",
     basis="《中华人民共和国行政处罚法》第三十四条",
     explanation="罚款金额超出所适用裁量档次的金额范围",
-    facts={"fine": "int", "discretion": "text", "min": "int", "max": "int"},
 )
-def discretion_range(ctx: Context) -> Findings:
-    sq = ctx.dialect
-    source = f"""
+def discretion_range(ctx: Context):
+    sql = f"""
         SELECT {RECORD}, r.fine, r.discretion, t.min_amount, t.max_amount
         FROM records_record r
         JOIN powers_power p ON p.code = r.power_code
         JOIN powers_discretiontier t ON t.power_id = p.id AND t.level = r.discretion
-        WHERE {sq.scan('r.kind')} = 'penalty' AND r.fine IS NOT NULL
+        WHERE {ctx.dialect.scan('r.kind')} = 'penalty' AND r.fine IS NOT NULL
           AND (r.fine < t.min_amount OR r.fine > t.max_amount)
+        ORDER BY {ctx.dialect.binary('r.ext_id')}
     """
-    level = sq.label("x.discretion", {value: DiscretionLevel(value).label for value in DiscretionLevel.values})
-    return Findings(source, facts={"fine": "x.fine", "discretion": "x.discretion", "min": "x.min_amount",
-                                   "max": "x.max_amount"},
-                    text=f"{sq.concat('罚款 ')} || {sq.yuan('x.fine')} || {sq.concat('，适用“')} || {level} || "
-                         f"{sq.concat('”档次（')} || {sq.yuan('x.min_amount')} || {sq.concat(' 至 ')} || "
-                         f"{sq.yuan('x.max_amount')} || {sq.concat('）')}")
+    level = Labels(lambda v: DiscretionLevel(v).label)
+    for row in ctx.rows(sql):
+        facts = {"fine": row["fine"], "discretion": row["discretion"],
+                 "min": row["min_amount"], "max": row["max_amount"]}
+        yield on_record(row, facts, partial(_discretion_text, row, level))
+
+
+def _discretion_text(row: dict, level: Labels) -> str:
+    return (f"罚款 {yuan(row['fine'])}，适用“{level[row['discretion']]}”档次"
+            f"（{yuan(row['min_amount'])} 至 {yuan(row['max_amount'])}）")
 
 
 def _legal_review_filter(ctx: Context) -> str:
@@ -125,22 +126,20 @@ def _legal_review_filter(ctx: Context) -> str:
     """
 
 
-@computed_rule(
+@rule(
     "legal_review",
     name="重大执法决定未经法制审核",
     basis="《中华人民共和国行政处罚法》第五十八条",
     explanation="重大行政处罚决定没有法制审核，或法制审核晚于决定日期",
-    facts={"decided_on": "date", "legal_review_on": "date"},
     records_filter=_legal_review_filter,
 )
-def legal_review(ctx: Context) -> Findings:
-    sq = ctx.dialect
-    source = (f"SELECT {RECORD}, r.decided_on, r.legal_review_on FROM {candidate_records(ctx)} r "
-              f"WHERE {_legal_review_filter(ctx)}")
-    review = sq.concat("，法制审核意见日期 ", ("date", "x.legal_review_on"))
-    return Findings(source, facts={"decided_on": "x.decided_on", "legal_review_on": "x.legal_review_on"},
-                    text=f"{sq.concat('决定日期 ', ('date', 'x.decided_on'))} || "
-                         f"(CASE WHEN x.legal_review_on IS NULL THEN '，无法制审核意见' ELSE {review} END)")
+def legal_review(ctx: Context):
+    rows = record_rows(ctx, "r.decided_on, r.legal_review_on", _legal_review_filter)
+    for row in rows:
+        facts = {"decided_on": day(row["decided_on"]), "legal_review_on": day(row["legal_review_on"])}
+        text = (f"决定日期 {facts['decided_on']}，无法制审核意见" if facts["legal_review_on"] is None
+                else f"决定日期 {facts['decided_on']}，法制审核意见日期 {facts['legal_review_on']}")
+        yield on_record(row, facts, text)
 
 
 HEARING_THRESHOLD_SQL = (
@@ -220,21 +219,19 @@ def _summary_text(facts: dict, given: Labels) -> str:
     return "；".join(parts)
 
 
-@computed_rule(
+@rule(
     "double_fine",
     name="一事再罚",
     basis="《中华人民共和国行政处罚法》第二十九条",
     explanation="对当事人的同一个违法行为，同一执法事项下已作出罚款决定后再次罚款",
-    facts={"violation_on": "date", "decided_on": "date", "fine": "int", "first": "text",
-           "first_decided_on": "date", "first_fine": "int"},
 )
-def double_fine(ctx: Context) -> Findings:
+def double_fine(ctx: Context):
     sq = ctx.dialect
     # The fined decisions are copied out first: a window over a narrow copy is several times
     # faster on SQLite than one over the wide records table, and no slower on PostgreSQL. Only
     # the few (party, power, violation day) groups with two or more need the window: finding
     # them by grouping and sorting just those halved the rule on both databases at 1M.
-    source = f"""
+    sql = f"""
         WITH fined AS MATERIALIZED (
             SELECT {RECORD}, r.power_code, r.decided_on, r.violation_on, r.fine
             FROM records_record r
@@ -255,14 +252,19 @@ def double_fine(ctx: Context) -> Findings:
                          ORDER BY f.decided_on, {sq.binary('f.ext_id')})
         ) x
         WHERE n > 1
+        ORDER BY {sq.binary('x.ext_id')}
     """
-    first = sq.concat("违法行为日期 ", ("date", "x.violation_on"), "，已由 ", ("text", "x.first_id"), " 于 ",
-                      ("date", "x.first_decided_on"), " 罚款 ")
-    again = sq.concat("，又于 ", ("date", "x.decided_on"), " 罚款 ")
-    return Findings(source, facts={"violation_on": "x.violation_on", "decided_on": "x.decided_on",
-                                   "fine": "x.fine", "first": "x.first_id",
-                                   "first_decided_on": "x.first_decided_on", "first_fine": "x.first_fine"},
-                    text=f"{first} || {sq.yuan('x.first_fine')} || {again} || {sq.yuan('x.fine')}")
+    for row in ctx.rows(sql):
+        facts = {"violation_on": day(row["violation_on"]), "decided_on": day(row["decided_on"]),
+                 "fine": row["fine"], "first": row["first_id"],
+                 "first_decided_on": day(row["first_decided_on"]), "first_fine": row["first_fine"]}
+        yield on_record(row, facts, partial(_double_fine_text, facts))
+
+
+def _double_fine_text(facts: dict) -> str:
+    return (f"违法行为日期 {facts['violation_on']}，已由 {facts['first']} 于 "
+            f"{facts['first_decided_on']} 罚款 {yuan(facts['first_fine'])}，"
+            f"又于 {facts['decided_on']} 罚款 {yuan(facts['fine'])}")
 
 
 DEFAULT_LIMITATION_YEARS = 2
@@ -283,25 +285,31 @@ def _limitation_filter(ctx: Context) -> str:
     """
 
 
-@computed_rule(
+@rule(
     "limitation",
     name="超过追责时效",
     basis="《中华人民共和国行政处罚法》第三十六条",
     explanation="违法行为超过追责时效（一般二年，涉及公民生命健康安全、金融安全且有危害后果的五年）后才立案",
-    facts={"violation_on": "date", "filed_on": "date", "years": "int"},
     records_filter=_limitation_filter,
 )
-def limitation(ctx: Context) -> Findings:
+def limitation(ctx: Context):
     sq = ctx.dialect
     years = f"COALESCE(p.limitation_years, {DEFAULT_LIMITATION_YEARS})"
     until = sq.add_years("r.violation_on", years)
-    source = f"""
+    sql = f"""
         SELECT {RECORD}, r.violation_on, r.filed_on, {years} AS years, {until} AS until
         FROM {candidate_records(ctx)} r
         JOIN powers_power p ON p.code = r.power_code
         WHERE {sq.scan('r.kind')} = 'penalty' AND r.filed_on IS NOT NULL
           AND r.violation_on IS NOT NULL AND r.filed_on > {until}
+        ORDER BY {sq.binary('r.ext_id')}
     """
-    return Findings(source, facts={"violation_on": "x.violation_on", "filed_on": "x.filed_on", "years": "x.years"},
-                    text=sq.concat("违法行为日期 ", ("date", "x.violation_on"), "，追责时效 ", ("int", "x.years"),
-                                   " 年至 ", ("date", "x.until"), "，立案日期 ", ("date", "x.filed_on")))
+    for row in ctx.rows(sql):
+        facts = {"violation_on": day(row["violation_on"]), "filed_on": day(row["filed_on"]),
+                 "years": row["years"]}
+        yield on_record(row, facts, partial(_limitation_text, row, facts))
+
+
+def _limitation_text(row: dict, facts: dict) -> str:
+    return (f"违法行为日期 {facts['violation_on']}，追责时效 {row['years']} 年至 {day(row['until'])}，"
+            f"立案日期 {facts['filed_on']}")

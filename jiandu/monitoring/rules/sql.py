@@ -70,59 +70,6 @@ class Dialect:
         table is read faster by one pass than by a million index probes)."""
         return expr
 
-    # -- What a rule that computes its findings in SQL (Rule.findings) writes them with. ----------
-    # Both databases give the same text for the same values: the facts' JSON, the detail and the
-    # fingerprint (Fact kinds: "date", "int", "text", "bool").
-
-    @staticmethod
-    def quote(text: str) -> str:
-        """A string literal."""
-        return "'" + text.replace("'", "''") + "'"
-
-    def as_text(self, kind: str, expr: str) -> str:
-        """A fact as text, as ``fact_text`` writes it in Python: a date YYYY-MM-DD, an integer in
-        decimal, a boolean 1 or 0; NULL stays NULL."""
-        if kind == "int":
-            return f"CAST({expr} AS text)"
-        if kind == "bool":
-            return f"(CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} THEN '1' ELSE '0' END)"
-        return expr  # "text", and "date" where dates are ISO text
-
-    def concat(self, *parts) -> str:
-        """A text made of literal strings and (kind, expression) pairs written by ``as_text``;
-        NULL if any expression is."""
-        return " || ".join(self.quote(part) if isinstance(part, str) else f"{self.as_text(*part)}"
-                           for part in parts)
-
-    def label(self, expr: str, labels: dict) -> str:
-        """The label of each value of ``expr`` (a choice's value → its text)."""
-        cases = " ".join(f"WHEN {self.quote(str(value))} THEN {self.quote(str(text))}"
-                         for value, text in labels.items())
-        return f"(CASE {expr} {cases} END)"
-
-    def yuan(self, expr: str) -> str:
-        """A non-negative amount in fen as ``base.yuan`` writes it: 5136 元, 12.5 元, 0.05 元."""
-        # Integer division only: "%" would read as a parameter mark in a statement with parameters.
-        cents = f"(({expr}) - ({expr}) / 100 * 100)"
-        return (f"(CAST(({expr}) / 100 AS text) || CASE WHEN {cents} = 0 THEN '' "
-                f"WHEN {cents} / 10 * 10 = {cents} THEN '.' || CAST({cents} / 10 AS text) "
-                f"ELSE '.' || CASE WHEN {cents} < 10 THEN '0' ELSE '' END || CAST({cents} AS text) END || ' 元')")
-
-    def json_object(self, facts: dict[str, tuple[str, str]]) -> str:
-        """The facts' JSON object: dates as YYYY-MM-DD strings, integers as numbers, booleans."""
-        raise NotImplementedError
-
-    def digest(self, parts: list[str]) -> str:
-        """The fingerprint of text expressions (each may be NULL): the first 32 hex digits of the
-        SHA-256 of ``fingerprint_text`` of them (see there)."""
-        raise NotImplementedError
-
-    @staticmethod
-    def _digest_text(parts: list[str]) -> str:
-        return "'v1;' || " + " || ".join(
-            f"(CASE WHEN {p} IS NULL THEN '-' ELSE CAST(length({p}) AS text) || ':' || {p} END)"
-            for p in parts)
-
     def lock(self) -> str | None:
         """A statement that keeps a second run from merging at the same time, or None."""
         return None
@@ -256,18 +203,6 @@ class SQLite(Dialect):
     def scan(self, expr: str) -> str:
         return f"+{expr}"
 
-    def json_object(self, facts: dict[str, tuple[str, str]]) -> str:
-        def value(kind: str, expr: str) -> str:
-            if kind == "bool":
-                return f"(CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} THEN json('true') ELSE json('false') END)"
-            return expr
-        return "json_object(" + ", ".join(f"{self.quote(key)}, {value(kind, expr)}"
-                                          for key, (kind, expr) in facts.items()) + ")"
-
-    def digest(self, parts: list[str]) -> str:
-        # SHA256() is Django's, registered on every SQLite connection it opens.
-        return f"substr(SHA256({self._digest_text(parts)}), 1, 32)"
-
 
 class PostgreSQL(Dialect):
     vendor = "postgresql"
@@ -290,19 +225,6 @@ class PostgreSQL(Dialect):
 
     def binary(self, expr: str) -> str:
         return f'{expr} COLLATE "C"'
-
-    def as_text(self, kind: str, expr: str) -> str:
-        if kind == "date":  # whatever the session's DateStyle
-            return f"to_char({expr}, 'YYYY-MM-DD')"
-        return super().as_text(kind, expr)
-
-    def json_object(self, facts: dict[str, tuple[str, str]]) -> str:
-        # A date becomes its ISO text in JSON whatever the DateStyle.
-        return "jsonb_build_object(" + ", ".join(f"{self.quote(key)}, {expr}"
-                                                 for key, (_, expr) in facts.items()) + ")"
-
-    def digest(self, parts: list[str]) -> str:
-        return f"substr(encode(sha256(convert_to({self._digest_text(parts)}, 'UTF8')), 'hex'), 1, 32)"
 
     def position(self, needle: str, haystack: str) -> str:
         return f"strpos({haystack}, {needle})"
