@@ -8,7 +8,7 @@ from django.db import connection
 from jiandu.accounts.models import User
 from jiandu.core.calendar import UnknownCalendarYear
 from jiandu.monitoring import services
-from jiandu.monitoring.engine import SPARSE_INDEXES, fingerprint, run_rules
+from jiandu.monitoring.engine import KEPT_INDEXES, fingerprint, run_rules
 from jiandu.monitoring.models import Alert, AlertEvent, RuleRun
 from jiandu.monitoring.rules import Candidate, all_rules, get_rule
 from jiandu.records.models import Record
@@ -225,9 +225,9 @@ def test_a_merge_that_rebuilds_the_alert_indexes_leaves_them_as_they_were(distri
         run = check()
     dropped = {q["sql"].rsplit(" ", 1)[-1].strip('"') for q in queries
                if q["sql"].startswith("DROP INDEX") or " DROP CONSTRAINT " in q["sql"]}
-    # Every secondary index but the sparse partial ones, which take their few rows as they come.
-    rebuilt = set(before) - {"monitoring_alert_pkey", *SPARSE_INDEXES}
-    assert set(SPARSE_INDEXES) < set(before)
+    # Every secondary index but those kept, which take the rows as they come.
+    rebuilt = set(before) - {"monitoring_alert_pkey", *KEPT_INDEXES}
+    assert set(KEPT_INDEXES) < set(before)
     assert dropped == (rebuilt if connection.vendor == "postgresql" else set())
     assert run.merge["new"] == 3 and _alert_indexes() == before
     alert = Alert.objects.get(record_id="R")
@@ -383,7 +383,7 @@ def test_a_rule_that_finds_a_record_twice_fails_the_run(district):
 
 
 def test_a_rule_that_finds_a_power_twice_fails_the_run(district):
-    """The one-active-alert-per-power index is one a first run keeps (SPARSE_INDEXES): it takes
+    """The one-active-alert-per-power index is one a first run keeps (KEPT_INDEXES): it takes
     the copied alerts as they come, and refuses a second one on the same power all the same."""
     from django.db import IntegrityError
 
