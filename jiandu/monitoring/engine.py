@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import orjson
@@ -108,7 +110,8 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
         _refresh_statistics(dialect, say)
         with transaction.atomic():
             staging = _Staging(rules)
-            counts, seconds = _stage(run, rules, say, dialect, workers, staging)
+            with _without_cycle_collection():
+                counts, seconds = _stage(run, rules, say, dialect, workers, staging)
             started = time.perf_counter()
             merge = _merge(run, rules, staging, counts)
             _log_steps(run)
@@ -126,6 +129,24 @@ def run_rules(*, as_of, year: int, rules: Sequence[Rule] | None = None,
                                                  error=str(exc)[:4000])
         raise
     return run
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while the rules run. Their rows, findings and batches make no
+    reference cycles (reference counting frees them), but hundreds of thousands of them pass
+    through, and the batches waiting in the queue live long enough to reach the oldest generation,
+    whose collections walk every object of the loaded program: 0.06-0.14 s of Python in a first
+    run at a million records (four interleaved runs each way). Whatever cyclic garbage the phase
+    does leave is collected once the collector is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _log_steps(run: RuleRun) -> None:

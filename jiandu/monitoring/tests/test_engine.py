@@ -527,3 +527,22 @@ def test_the_alert_text_indexes_compare_bytes_and_serve_lookups_by_equality(dist
             plan = Alert.objects.filter(**lookup).order_by().explain()
             assert f"using {index} " in plan and "Index Cond" in plan, (lookup, plan)
         cursor.execute("RESET enable_seqscan")
+
+
+def test_the_cycle_collector_is_off_while_the_rules_run_and_back_on_after(district, monkeypatch):
+    import gc
+
+    from jiandu.monitoring import engine
+
+    seen = []
+    real = engine._stage
+    monkeypatch.setattr(engine, "_stage", lambda *args: seen.append(gc.isenabled()) or real(*args))
+    _major(district, "R")
+    assert gc.isenabled()
+    check()
+    assert seen == [False] and gc.isenabled()
+    # A failing run turns it back on as well.
+    monkeypatch.setattr(engine, "_stage", lambda *args: seen.append(gc.isenabled()) or 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        check()
+    assert seen == [False, False] and gc.isenabled()
