@@ -130,9 +130,8 @@ class Dialect:
         """Where ``table`` holds so few rows that building its secondary indexes again costs
         next to nothing, drop them (rows loaded then go into the table alone) and return what
         ``restore_indexes`` needs to build them again; otherwise None, and nothing changes.
-        The indexes named in ``keep`` stay, and take the rows as they come: those few of the
-        loaded rows enter (a partial index whose condition nearly all of them fail), where a
-        build would read the whole table for next to nothing."""
+        The indexes named in ``keep`` stay and take the rows as they come: those that cost less
+        so than a build after the load (the caller's KEPT_INDEXES says which and why)."""
         return None
 
     def restore_indexes(self, cursor, table: str, indexes: list[tuple]) -> None:
