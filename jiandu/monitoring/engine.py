@@ -412,18 +412,19 @@ def _apply_changes(cursor, dialect, run: RuleRun, codes: list[str], now, merge: 
             AND NOT EXISTS (SELECT 1 FROM monitoring_alertcomment c WHERE c.alert_id = monitoring_alert.id)""",
         [AlertStatus.OPEN])
     merge.deleted = cursor.rowcount
-    resolving = f"{gone} AND monitoring_alert.status IN ({active})"
-    cursor.execute(event + resolving, [now, AlertAction.RESOLVE, AlertStatus.RESOLVED, run.pk])
-    cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {resolving}",
-                   [AlertStatus.RESOLVED, now])
-    merge.resolved = cursor.rowcount
+
+    def step(where: str, action: AlertAction, to: AlertStatus) -> int:
+        """The alerts ``where`` selects move to ``to``, each step logged as the run's; how many."""
+        cursor.execute(event + where, [now, action, to, run.pk])
+        cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {where}", [to, now])
+        return cursor.rowcount
+
+    merge.resolved = step(f"{gone} AND monitoring_alert.status IN ({active})", AlertAction.RESOLVE,
+                          AlertStatus.RESOLVED)
     cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = {last_seen} WHERE {gone}")
     # 2. Firing again after it had stopped: current again; a resolved one reopens.
-    reopen = f"{back} AND monitoring_alert.status = '{AlertStatus.RESOLVED}'"
-    cursor.execute(event + reopen, [now, AlertAction.REOPEN, AlertStatus.OPEN, run.pk])
-    cursor.execute(f"UPDATE monitoring_alert SET status = %s, updated_at = %s WHERE {reopen}",
-                   [AlertStatus.OPEN, now])
-    merge.reopened = cursor.rowcount
+    merge.reopened = step(f"{back} AND monitoring_alert.status = '{AlertStatus.RESOLVED}'", AlertAction.REOPEN,
+                          AlertStatus.OPEN)
     cursor.execute(f"UPDATE monitoring_alert SET last_seen_run_id = NULL WHERE {back}")
 
 

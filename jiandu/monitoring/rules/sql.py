@@ -130,8 +130,8 @@ class Dialect:
         """Where ``table`` holds so few rows that building its secondary indexes again costs
         next to nothing, drop them (rows loaded then go into the table alone) and return what
         ``restore_indexes`` needs to build them again; otherwise None, and nothing changes.
-        The indexes named in ``keep`` stay and take the rows as they come: those that cost less
-        so than a build after the load (the caller's KEPT_INDEXES says which and why)."""
+        The indexes named in ``keep`` stay and take the rows as they come, for those that cost
+        less that way than built again after the load (the engine's KEPT_INDEXES says which)."""
         return None
 
     def restore_indexes(self, cursor, table: str, indexes: list[tuple]) -> None:

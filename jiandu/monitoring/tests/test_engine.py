@@ -35,6 +35,15 @@ def _major(district, ext_id, **fields):
                                       **fields})
 
 
+def _finding_otherwise(code: str, find):
+    """Rule ``code`` as registered, but finding by ``find(inner)`` (a function of the registered
+    rule that returns its finder)."""
+    import dataclasses
+
+    inner = get_rule(code)
+    return dataclasses.replace(inner, find=find(inner))
+
+
 def test_every_contract_rule_is_registered_with_its_basis():
     codes = [r.code for r in all_rules()]
     assert codes[:17] == [
@@ -299,18 +308,10 @@ def test_a_first_run_numbers_the_alerts_in_rule_and_record_order_without_sorting
 
 
 def test_findings_out_of_record_order_are_sorted_before_they_are_numbered(district, monkeypatch):
-    from jiandu.monitoring.rules import Rule
-
     codes = ["R-b", "R-A", "R-a", "R-B"]
     for code in codes:
         _major(district, code)
-    inner = get_rule("legal_review")
-
-    def backwards(ctx):
-        return reversed(list(inner.candidates(ctx)))
-
-    shuffled = Rule(code="legal_review", name=inner.name, basis=inner.basis, explanation=inner.explanation,
-                    family=inner.family, per="record", find=backwards, shares=inner.shares)
+    shuffled = _finding_otherwise("legal_review", lambda inner: lambda ctx: reversed(list(inner.candidates(ctx))))
     run_rules(as_of=AS_OF, year=2025, rules=[shuffled, get_rule("service_deadline")])
     order = _id_order()
     assert [r[1] for r in order if r[0] == "legal_review"] == ["R-A", "R-B", "R-a", "R-b"]
@@ -318,14 +319,9 @@ def test_findings_out_of_record_order_are_sorted_before_they_are_numbered(distri
 
 
 def test_findings_out_of_record_order_copied_straight_in_are_renumbered_within_their_rule(district, monkeypatch):
-    from jiandu.monitoring.rules import Rule
-
     for code in ["R-b", "R-A", "R-a", "R-B"]:
         _major(district, code, served_on=None)
-    inner = get_rule("legal_review")
-    shuffled = Rule(code="legal_review", name=inner.name, basis=inner.basis, explanation=inner.explanation,
-                    family=inner.family, per="record", find=lambda ctx: reversed(list(inner.candidates(ctx))),
-                    shares=inner.shares)
+    shuffled = _finding_otherwise("legal_review", lambda inner: lambda ctx: reversed(list(inner.candidates(ctx))))
     merged = _staged(monkeypatch)
     run_rules(as_of=AS_OF, year=2025, rules=[get_rule("service_deadline"), shuffled])
     (staging,) = merged
@@ -365,14 +361,9 @@ def test_a_rule_that_finds_a_record_twice_fails_the_run(district):
     run on PostgreSQL) copied straight in and checked as the indexes are built again."""
     from django.db import IntegrityError
 
-    from jiandu.monitoring.rules import Rule
-
     _major(district, "R")
     before = _alert_indexes()
-    inner = get_rule("legal_review")
-    twice = Rule(code="legal_review", name=inner.name, basis=inner.basis, explanation=inner.explanation,
-                 family=inner.family, per="record", find=lambda ctx: [*inner.candidates(ctx)] * 2,
-                 shares=inner.shares)
+    twice = _finding_otherwise("legal_review", lambda inner: lambda ctx: [*inner.candidates(ctx)] * 2)
     with pytest.raises(IntegrityError):
         run_rules(as_of=AS_OF, year=2025, rules=[twice])
     assert RuleRun.objects.get().status == "failed"
@@ -387,14 +378,9 @@ def test_a_rule_that_finds_a_power_twice_fails_the_run(district):
     the copied alerts as they come, and refuses a second one on the same power all the same."""
     from django.db import IntegrityError
 
-    from jiandu.monitoring.rules import Rule
-
     district.power(kind="inspection")  # never exercised
     before = _alert_indexes()
-    inner = get_rule("unexercised_power")
-    twice = Rule(code=inner.code, name=inner.name, basis=inner.basis, explanation=inner.explanation,
-                 family=inner.family, per="power", find=lambda ctx: [*inner.candidates(ctx)] * 2,
-                 shares=inner.shares)
+    twice = _finding_otherwise("unexercised_power", lambda inner: lambda ctx: [*inner.candidates(ctx)] * 2)
     with pytest.raises(IntegrityError):
         run_rules(as_of=AS_OF, year=2025, rules=[twice])
     assert RuleRun.objects.get().status == "failed"
