@@ -120,10 +120,16 @@ def run(*, records: int, databases: list[str]) -> str:
             f"{raw['seconds']:.1f} s ({raw['method']}, {raw['records']:,} + {raw['officers']:,} officer rows) | "
             f"{seconds / raw['seconds']:.2f}× | {again:.1f} s |"
         )
-    # Each section carries its own date: `bench/run.py --only …` rewrites the others' sections only.
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    lines += ["", f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average at the end {load}."]
+    lines += ["", measured()]
     return "\n".join(lines) + "\n"
+
+
+def measured() -> str:
+    """The line that dates a section of RESULTS.md: each section carries its own, since
+    `bench/run.py --only …` rewrites the named sections and leaves the others as they were."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average at the end {load} on a "
+            "machine shared with other work (compare ratios, not seconds).")
 
 
 def _pg_available() -> bool:

@@ -11,7 +11,6 @@ ledger's default SM3 beside. Each run is a fresh process (peak RSS) on a fresh d
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import itertools
 import json
 import os
@@ -27,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench import import_records  # noqa: E402
-from bench.import_records import JIANDU, OUT, _env, _pg_available, _run  # noqa: E402
+from bench.import_records import JIANDU, OUT, _env, _pg_available, _run, measured  # noqa: E402
 
 BATCH = 1000
 PROOFS = 1000
@@ -493,9 +492,7 @@ def run(*, records: int, databases: list[str]) -> str:
         "",
         *_notes(met, best, sqlite_floor, entries, leaf_us, node_us),
         "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average at the end "
-        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} on a machine shared with other work "
-        "(compare ratios, not seconds).",
+        measured(),
     ]
     return "\n".join(lines) + "\n"
 

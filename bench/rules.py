@@ -12,15 +12,21 @@ is in the table.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import re
 import sys
 import time
 from pathlib import Path
 
 from bench import import_records
-from bench.import_records import JIANDU, _env, _pg_available, _run, _run_measured, ensure_generated
+from bench.import_records import (
+    JIANDU,
+    _env,
+    _pg_available,
+    _run,
+    _run_measured,
+    ensure_generated,
+    measured,
+)
 
 HERE = Path(__file__).resolve().parent
 # The goal's baseline: one GROUP BY that has to read every row of the table. fine and closed_on
@@ -231,10 +237,8 @@ def run(*, records: int, databases: list[str]) -> str:
         )
         per_rule[label] = (_rule_times(progress), _rule_times(again_progress))
     if verdicts:
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         lines += ["", "Goal (≤ 30× the full-table scan and < 1 GB): " + "; ".join(verdicts) + ".",
-                  "", f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average "
-                  f"at the end {load} on a machine shared with other work (ratios, not seconds)."]
+                  "", measured()]
     lines += ["", "³ For transparency, not the goal's baseline: PostgreSQL plans the baseline with "
               "parallel workers once the records have planner statistics (a records import now "
               "takes them). `jiandu check` on PostgreSQL runs its rules on two more connections "
