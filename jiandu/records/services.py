@@ -28,11 +28,11 @@ from .selectors import record_rows_to_contract
 
 RECORD_COLUMNS = (
     "ext_id", "kind", "agency_code", "power_code", "party_type", "party_key", "party_id_plain",
-    "party_id_enc", "party_name", "business", "procedure", "officers", "violation_on", "action_on",
-    "filed_on", "decided_on", "act_on", "decision_no", "penalty_mask", "fine", "discretion", "harm",
-    "corrected", "major", "legal_review_on", "hearing_notified", "extended", "served_on",
-    "disclosed_on", "measure", "measure_end_on", "measure_extended", "closed_on", "content_hash",
-    "version", "source", "import_run_id",
+    "party_id_enc", "party_name", "business", "procedure", "officers", "officer_count",
+    "violation_on", "action_on", "filed_on", "decided_on", "act_on", "decision_no", "penalty_mask",
+    "fine", "discretion", "harm", "corrected", "major", "legal_review_on", "hearing_notified",
+    "extended", "served_on", "disclosed_on", "measure", "measure_end_on", "measure_extended",
+    "closed_on", "content_hash", "version", "source", "import_run_id",
 )
 # With the record's agency and act date (see RecordOfficer).
 OFFICER_COLUMNS = ("record_ext_id", "position", "certificate", "agency_code", "act_on")
@@ -102,8 +102,9 @@ class RecordStore(Store):
         return (
             row["id"], row["kind"], row["agency"], row["power"], party["type"], party_key,
             party_plain, party_enc, party["name"], row["business"], row["procedure"],
-            ";".join(row["officers"]), row["violation_on"], row["action_on"], row["filed_on"],
-            row["decided_on"], row["action_on"] or row["filed_on"] or row["decided_on"],
+            ";".join(row["officers"]), len(set(row["officers"])), row["violation_on"],
+            row["action_on"], row["filed_on"], row["decided_on"],
+            row["action_on"] or row["filed_on"] or row["decided_on"],
             row["decision_no"], None if penalties is None else penalties_to_mask(penalties),
             None if fine is None else to_fen(fine), row["discretion"], row["harm"],
             row["corrected"], row["major"], row["legal_review_on"], row["hearing_notified"],

@@ -138,18 +138,9 @@ def officer_certificate(ctx: Context):
 
 def _two_officers_filter(ctx: Context) -> str:
     # Every listed certificate counts, known or not: an unknown one is officer_certificate's.
-    # The record's own list ("a;b", in the order sent) answers without the link table: fewer
-    # than two distinct means empty, a single entry, or every entry equal to the first, which
-    # is what remains empty once ";first;" is removed from the list with its separators doubled.
-    sq = ctx.dialect
-    semi = sq.position("';'", "r.officers")
-    first = f"substr(r.officers, 1, {semi} - 1)"
-    all_first = f"replace(';' || replace(r.officers, ';', ';;') || ';', ';' || {first} || ';', '') = ''"
-    if differ := sq.first_two_differ("r.officers"):
-        all_first = f"(NOT ({differ}) AND {all_first})"
+    # officer_count is the number of different certificates the record lists (set at import).
     return f"""
-        {sq.scan('r.kind')} IN ('penalty', 'compulsory', 'inspection')
-          AND (r.officers = '' OR {semi} = 0 OR {all_first})
+        {ctx.dialect.scan('r.kind')} IN ('penalty', 'compulsory', 'inspection') AND r.officer_count < 2
     """
 
 

@@ -92,7 +92,7 @@ class District:
             party_type=party_type, party_key=keyed_hash(party_id) if person else party_id,
             party_id_plain=None if person else party_id,
             party_id_enc=encrypt_text(party_id) if person else None, party_name="当事人",
-            officers=";".join(certs), act_on=act,
+            officers=";".join(certs), officer_count=len(set(certs)), act_on=act,
             penalty_mask=None if penalties is None else penalties_to_mask(penalties),
             fine=None if fine is None else Decimal(str(fine)), content_hash="x", **fields)
         RecordOfficer.objects.bulk_create(

@@ -336,3 +336,26 @@ def test_links_carry_their_record_s_agency_and_act_date_through_new_versions(loa
     links = RecordOfficer.objects.filter(record_id=row["id"])
     assert {(link.agency_code, link.act_on) for link in links} == {(row["agency"], dt.date(2025, 3, 4))}
     assert mismatched() == []
+
+
+def test_officer_count_is_the_number_of_different_certificates_through_new_versions(load_samples, samples,
+                                                                                      tmp_path):
+    """two_officers reads officer_count instead of the list: it must be the list's number of
+    different certificates (a repeated one counts once), for every record and every version."""
+    load_samples()
+
+    def wrong():
+        return [(r.ext_id, r.officer_count) for r in Record.objects.all()
+                if r.officer_count != len(set(filter(None, r.officers.split(";"))))]
+
+    assert Record.objects.filter(officer_count=2).exists() and wrong() == []
+    rows = [_record(samples, id="C-0", officers=[]),
+            _record(samples, id="C-1", officers=["3701172000001", "3701172000001"]),
+            _record(samples, id="C-2", officers=["3701172000001", "NO-SUCH-CERT", "3701172000001"])]
+    assert interchange_import(kind="records", path=_write_jsonl(tmp_path / "c.jsonl", rows)).counts.created == 3
+    counts = dict(Record.objects.filter(ext_id__in=["C-0", "C-1", "C-2"]).values_list("ext_id", "officer_count"))
+    assert counts == {"C-0": 0, "C-1": 1, "C-2": 2}
+    rows[1]["officers"] = ["3701172000001", "3701172000002"]
+    assert interchange_import(kind="records", path=_write_jsonl(tmp_path / "v2.jsonl", rows[1:2])).counts.replaced == 1
+    assert Record.objects.get(ext_id="C-1").officer_count == 2
+    assert wrong() == []

@@ -65,3 +65,34 @@ def test_links_get_their_records_values_and_the_range_index_and_back():
         assert _indexes() == OLD
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_stored_already_get_their_officer_count_from_their_links():
+    before, after = [("records", "0002_link_agency_act")], [("records", "0003_record_officer_count")]
+    _migrate(before)
+    try:
+        apps = MigrationExecutor(connection).loader.project_state(before).apps
+        Agency, Power = apps.get_model("org", "Agency"), apps.get_model("powers", "Power")
+        Record, Link = apps.get_model("records", "Record"), apps.get_model("records", "RecordOfficer")
+        agency = Agency.objects.create(code="113701170000000011", name="局", type="administrative_organ",
+                                       level="district", region_code="370117", content_hash="x")
+        power = Power.objects.create(code="P1", name="处罚事项", kind="penalty", agency=agency,
+                                     legal_basis="《某法》第1条", content_hash="x")
+        lists = {"R0": [], "R1": ["A"], "R2": ["A", "A"], "R3": ["A", "B"], "R4": ["B", "A", "B", "C"]}
+        for ext_id, certificates in lists.items():
+            record = Record.objects.create(
+                ext_id=ext_id, kind="penalty", agency=agency, power=power, party_type="organization",
+                party_key=ext_id, party_id_plain=ext_id, party_name="当事人", officers=";".join(certificates),
+                content_hash="x", version=1, source="test")
+            for position, certificate in enumerate(certificates):
+                Link.objects.create(record=record, position=position, certificate=certificate,
+                                    agency_code=agency.code)
+
+        _migrate(after)
+        from jiandu.records.models import Record as Current
+
+        assert dict(Current.objects.values_list("ext_id", "officer_count")) == {
+            "R0": 0, "R1": 1, "R2": 1, "R3": 2, "R4": 3}
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
