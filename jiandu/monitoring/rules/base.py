@@ -142,8 +142,8 @@ CANDIDATES = "records"
 CANDIDATE_COLUMNS = (
     "ext_id", "agency_code", "party_key", "kind", "power_code", "party_type", "business",
     "procedure", "officers", "officer_count", "violation_on", "action_on", "filed_on", "decided_on",
-    "closed_on", "penalty_mask", "fine", "major", "legal_review_on", "hearing_notified", "extended", "served_on", "disclosed_on", "measure",
-    "measure_end_on", "measure_extended",
+    "closed_on", "penalty_mask", "fine", "major", "legal_review_on", "hearing_notified", "extended",
+    "served_on", "disclosed_on", "measure", "measure_end_on", "measure_extended",
 )
 
 
