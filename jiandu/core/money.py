@@ -44,6 +44,18 @@ def format_yuan(amount: Decimal) -> str:
     return text
 
 
+def format_fen(fen: int) -> str:
+    """``format_yuan(from_fen(fen))`` in integer arithmetic, without a Decimal: for texts that name
+    amounts by the hundred thousand (a first check at a million records writes that many)."""
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+    whole, cents = divmod(fen, 100)
+    if not cents:
+        return f"{sign}{whole}"
+    if cents % 10 == 0:
+        return f"{sign}{whole}.{cents // 10}"
+    return f"{sign}{whole}.{cents:02d}"
+
+
 class MoneyField(models.BigIntegerField):
     """Yuan as Decimal in Python, stored as an integer count of fen."""
 

@@ -41,6 +41,17 @@ _HASH_AT = RECORD_COLUMNS.index("content_hash")
 _PARTY_KEY_AT = RECORD_COLUMNS.index("party_key")
 
 
+def record_act_on(action_on, filed_on, decided_on):
+    """A record's ``act_on``: the inspection or measure date, else the filing date, else the
+    decision date."""
+    return action_on or filed_on or decided_on
+
+
+def record_officer_count(certificates) -> int:
+    """A record's ``officer_count``: how many different certificates it lists."""
+    return len(set(certificates))
+
+
 def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """The fastest plain load each database offers: COPY on PostgreSQL, executemany on SQLite.
     A row the table refuses raises Django's error (IntegrityError, say), as a query would."""
@@ -102,9 +113,9 @@ class RecordStore(Store):
         return (
             row["id"], row["kind"], row["agency"], row["power"], party["type"], party_key,
             party_plain, party_enc, party["name"], row["business"], row["procedure"],
-            ";".join(row["officers"]), len(set(row["officers"])), row["violation_on"],
+            ";".join(row["officers"]), record_officer_count(row["officers"]), row["violation_on"],
             row["action_on"], row["filed_on"], row["decided_on"],
-            row["action_on"] or row["filed_on"] or row["decided_on"],
+            record_act_on(row["action_on"], row["filed_on"], row["decided_on"]),
             row["decision_no"], None if penalties is None else penalties_to_mask(penalties),
             None if fine is None else to_fen(fine), row["discretion"], row["harm"],
             row["corrected"], row["major"], row["legal_review_on"], row["hearing_notified"],

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
+from jiandu.core.money import format_fen
+
 from .sql import Dialect, iso
 
 FETCH = 5000
@@ -189,17 +191,8 @@ class Labels(dict):
 
 
 def yuan(fen) -> str:
-    """``format_yuan(from_fen(fen))`` and the unit, in integer arithmetic rather than through
-    Decimal: a finding's text may name three amounts, and a first run at a million records
-    formats about a hundred thousand."""
-    fen = int(fen)
-    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
-    whole, cents = divmod(fen, 100)
-    if not cents:
-        return f"{sign}{whole} 元"
-    if cents % 10 == 0:
-        return f"{sign}{whole}.{cents // 10} 元"
-    return f"{sign}{whole}.{cents:02d} 元"
+    """An amount in fen as yuan with the unit."""
+    return f"{format_fen(int(fen))} 元"
 
 
 def flag(value) -> bool:

@@ -12,6 +12,7 @@ from jiandu.org.models import Agency, Officer
 from jiandu.powers.models import DiscretionTier, FourListItem, Power
 from jiandu.records.choices import penalties_to_mask
 from jiandu.records.models import Record, RecordOfficer
+from jiandu.records.services import record_act_on, record_officer_count
 
 _n = itertools.count(1)
 
@@ -86,13 +87,13 @@ class District:
                 if agency == self.b else [self.officer(agency=agency), self.officer(agency=agency)]
         certs = [o if isinstance(o, str) else o.certificate for o in officers]
         person = party_type == "person"
-        act = fields.get("action_on") or fields.get("filed_on") or fields.get("decided_on")
+        act = record_act_on(fields.get("action_on"), fields.get("filed_on"), fields.get("decided_on"))
         record = Record.objects.create(
             ext_id=ext_id or f"R{next(_n):07d}", kind=kind or power.kind, agency=agency, power=power,
             party_type=party_type, party_key=keyed_hash(party_id) if person else party_id,
             party_id_plain=None if person else party_id,
             party_id_enc=encrypt_text(party_id) if person else None, party_name="当事人",
-            officers=";".join(certs), officer_count=len(set(certs)), act_on=act,
+            officers=";".join(certs), officer_count=record_officer_count(certs), act_on=act,
             penalty_mask=None if penalties is None else penalties_to_mask(penalties),
             fine=None if fine is None else Decimal(str(fine)), content_hash="x", **fields)
         RecordOfficer.objects.bulk_create(

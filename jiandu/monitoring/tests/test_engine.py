@@ -1,5 +1,6 @@
 """Re-running the rules: same alerts for same data, handled ones keep status and history."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -38,8 +39,6 @@ def _major(district, ext_id, **fields):
 def _finding_otherwise(code: str, find):
     """Rule ``code`` as registered, but finding by ``find(inner)`` (a function of the registered
     rule that returns its finder)."""
-    import dataclasses
-
     inner = get_rule(code)
     return dataclasses.replace(inner, find=find(inner))
 

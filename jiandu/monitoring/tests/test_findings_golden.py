@@ -49,7 +49,8 @@ def test_a_generated_district_gives_exactly_the_pinned_findings(tmp_path):
         GOLDEN.write_text("\n".join(found) + "\n", encoding="utf-8")
     pinned = GOLDEN.read_text(encoding="utf-8").splitlines()
     assert len({json.loads(line)["rule"] for line in pinned}) == 17, "every rule has findings to pin"
-    missing = [line for line in pinned if line not in set(found)]
-    extra = [line for line in found if line not in set(pinned)]
+    found_set, pinned_set = set(found), set(pinned)
+    missing = [line for line in pinned if line not in found_set]
+    extra = [line for line in found if line not in pinned_set]
     assert not missing and not extra, "\n".join(
         [f"- {line}" for line in missing[:5]] + [f"+ {line}" for line in extra[:5]])
