@@ -80,6 +80,8 @@ class Record(models.Model):
             models.Index(fields=["party_key", "power"], name="records_party_power"),
             models.Index(fields=["kind", "act_on"], name="records_kind_act"),
             models.Index(fields=["power", "act_on"], name="records_power_act"),
+            # On PostgreSQL also two partial covering indexes for the supervision rules, made by
+            # migration 0004_rule_indexes (vendor-specific: INCLUDE columns), not declared here.
         ]
         constraints = [
             models.CheckConstraint(condition=Q(fine__isnull=True) | Q(fine__gte=0),

@@ -1,6 +1,7 @@
 """Migration 0002 gives the officer links stored already their records' agency and act date, and
 swaps the links' indexes on the certificate and the record for the one the officer rules range
-over; back, the old indexes return."""
+over; back, the old indexes return. 0003 counts each stored record's certificates; 0004 adds the
+rules' covering indexes on PostgreSQL only."""
 
 from __future__ import annotations
 
@@ -94,5 +95,41 @@ def test_records_stored_already_get_their_officer_count_from_their_links():
 
         assert dict(Current.objects.values_list("ext_id", "officer_count")) == {
             "R0": 0, "R1": 1, "R2": 1, "R3": 2, "R4": 3}
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def _rule_indexes() -> dict[str, list[str]]:
+    """The records' indexes for the supervision rules (records.0004), with their columns."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "records_record")
+    return {name: c["columns"] for name, c in found.items() if name.endswith("_rules")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rules_covering_indexes_on_postgresql_only_and_back():
+    before, after = [("records", "0003_record_officer_count")], [("records", "0004_rule_indexes")]
+    _migrate(before)
+    try:
+        assert _rule_indexes() == {}
+        _migrate(after)
+        if connection.vendor == "postgresql":
+            # Their key columns, then the columns they carry (INCLUDE).
+            assert _rule_indexes() == {
+                "records_penalty_rules": ["party_key", "power_code", "violation_on", "decided_on", "ext_id",
+                                          "agency_code", "fine", "penalty_mask", "harm", "corrected", "discretion"],
+                "records_inspection_rules": ["party_key", "action_on", "ext_id", "agency_code", "power_code"]}
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'records_%%_rules'")
+                definitions = dict(cursor.fetchall())
+            assert "INCLUDE (ext_id, agency_code, fine, penalty_mask, harm, corrected, discretion)" in \
+                definitions["records_penalty_rules"]
+            assert "WHERE ((kind)::text = 'penalty'::text)" in definitions["records_penalty_rules"]
+            assert "INCLUDE (ext_id, agency_code, power_code)" in definitions["records_inspection_rules"]
+            assert "(action_on IS NOT NULL)" in definitions["records_inspection_rules"]
+        else:
+            assert _rule_indexes() == {}
+        _migrate(before)
+        assert _rule_indexes() == {}
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
