@@ -58,9 +58,13 @@ class Context:
         finally:
             self._close(cursor)
 
-    def shared(self, name: str, select: str) -> str:
+    def shared(self, name: str, select: str, *, inline: bool = False) -> str:
         """A scratch table holding the rows of ``select``, filled once per run for every rule
-        that reads it: rules that would each join or scan the same large tables share one pass."""
+        that reads it: rules that would each join or scan the same large tables share one pass.
+        ``inline`` where reading the rows again costs what reading a copy would (an index holds
+        them): then ``select`` itself, as a subquery, and no table is filled."""
+        if inline:
+            return f"({select})"
         table = f"monitoring_shared_{name}"
         if table not in self._shared:
             with self.connection.cursor() as cursor:

@@ -237,11 +237,11 @@ def double_fine_sql(ctx: Context) -> str:
     sq = ctx.dialect
     # Each fined decision numbered within its (party, power, violation day) group, in decision
     # order. Where the window reads the fined decisions in its own order from an index
-    # (``Dialect.indexed_penalty_windows``), it numbers them all as they come. Elsewhere it would
+    # (``Dialect.rule_indexes``), it numbers them all as they come. Elsewhere it would
     # sort every one of them: the fined decisions are copied out first (a window over a narrow
     # copy is several times faster on SQLite than one over the wide records table), and only the
     # few groups with two or more are numbered (finding them by grouping halved the rule at 1M).
-    if sq.indexed_penalty_windows:
+    if sq.rule_indexes:
         copy, groups = "", ""
     else:
         copy = "MATERIALIZED"

@@ -14,10 +14,12 @@ class Dialect:
     the date type on PostgreSQL; parameters go through ``param`` so both compare them as dates."""
 
     vendor = ""
-    # Whether the penalty records are read from an index in (party, power, violation date,
-    # decision date) order with every column double_fine reads (the partial covering index of
-    # records.0004, PostgreSQL only), so that a window partitioned so needs no sort.
-    indexed_penalty_windows = False
+    # Whether the records have the rules' partial covering indexes (records.0004, PostgreSQL
+    # only): the penalties in (party, power, violation date, decision date) order with every
+    # column double_fine reads, so that a window partitioned so needs no sort; and the dated
+    # inspections with the columns the inspection rules read, so that each reads them from the
+    # index instead of a scratch copy.
+    rule_indexes = False
 
     def param(self, value: dt.date):
         return value
@@ -200,7 +202,7 @@ class SQLite(Dialect):
 
 class PostgreSQL(Dialect):
     vendor = "postgresql"
-    indexed_penalty_windows = True
+    rule_indexes = True
 
     def days(self, later: str, earlier: str) -> str:
         return f"(({later})::date - ({earlier})::date)"

@@ -82,9 +82,9 @@ def test_each_rule_declares_exactly_the_scratch_tables_it_reads(load_samples):
     used: list[str] = []
 
     class Recording(Context):
-        def shared(self, name, select):
+        def shared(self, name, select, **options):
             used.append(name)
-            return super().shared(name, select)
+            return super().shared(name, select, **options)
 
     for rule in all_rules():
         used.clear()

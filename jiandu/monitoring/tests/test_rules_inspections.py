@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from .helpers import alert, fired
+from .helpers import alert, fired, found_both_ways
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -121,3 +121,25 @@ def test_unexercised_power_per_power_in_the_year(district):
     a = alert("unexercised_power", never.code)
     assert a.record_id is None and a.agency_id == never.agency_id and a.party_key is None
     assert fired("unexercised_power", year=2024) == {used.code, next_year.code, filed.code, never.code}
+
+
+def test_both_rules_find_the_same_from_the_index_or_from_a_copy(district):
+    """Read from the inspections' covering index (PostgreSQL) or from a scratch copy of them
+    (SQLite), the inspection rules find the same inspections with the same facts, on either
+    database."""
+    d = district
+    capped = d.power(kind="inspection", agency=d.a, cap=1)
+    parties, c = [d.org(), d.person()], d.agency("区应急管理局")
+    n = 0
+    for party in parties:
+        for agency, days in ((d.a, (0, 20, 45)), (d.b, (10, 60)), (c, (31,))):
+            for offset in days:
+                n += 1
+                _inspect(d, f"I-{n:02d}", agency=agency, party=party, on=DAY + dt.timedelta(days=offset),
+                         power=capped if agency is d.a else None)
+    # Each of a party's six inspections has another agency's within 30 days; the capped power's
+    # second and third of the year are over its cap of one.
+    for code, count in (("repeat_inspection", 12), ("inspection_cap", 4)):
+        found = found_both_ways(code)
+        assert found[True] == found[False], code
+        assert len(found[True]) == count, code

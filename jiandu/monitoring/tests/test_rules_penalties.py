@@ -1,16 +1,15 @@
 """The penalty rules at their edges: four lists, discretion, review, hearing, procedure, limitation."""
 
-import copy
 import datetime as dt
 
 import pytest
 from django.db import connection
 
-from jiandu.monitoring.rules import Context, get_rule
+from jiandu.monitoring.rules import Context
 from jiandu.monitoring.rules.penalties import double_fine_sql
 from jiandu.monitoring.rules.sql import dialect_for
 
-from .helpers import AS_OF, alert, fired
+from .helpers import AS_OF, alert, fired, found_both_ways
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -258,15 +257,7 @@ def test_double_fine_numbers_the_same_either_way(district):
                 d.record(f"R-{n:02d}", power=power, party=party, violation_on=v, decided_on=day, fine=fine)
     d.record("ALONE", power=powers[0], party=parties[0], violation_on=D(2025, 3, 9),
              decided_on=D(2025, 4, 1), fine=100)
-    found = {}
-    for indexed in (True, False):
-        sq = copy.copy(dialect_for(connection))
-        sq.indexed_penalty_windows = indexed
-        ctx = Context(as_of=AS_OF, year=2025, dialect=sq, connection=connection)
-        try:
-            found[indexed] = [(c.record, c.facts) for c in get_rule("double_fine").candidates(ctx)]
-        finally:
-            ctx.close()
+    found = found_both_ways("double_fine")
     assert found[True] == found[False]
     assert len(found[True]) == 8  # two of each group's three fined decisions
     assert {facts["first"] for _, facts in found[True]} == {"R-01", "R-05", "R-09", "R-13"}
