@@ -62,7 +62,8 @@ class Context:
         """A scratch table holding the rows of ``select``, filled once per run for every rule
         that reads it: rules that would each join or scan the same large tables share one pass.
         ``inline`` where reading the rows again costs what reading a copy would (an index holds
-        them): then ``select`` itself, as a subquery, and no table is filled."""
+        them): then ``select`` itself, as a subquery, and no table is filled. The rules that
+        name the table in ``Rule.shares`` still run as one group either way."""
         if inline:
             return f"({select})"
         table = f"monitoring_shared_{name}"

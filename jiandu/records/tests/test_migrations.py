@@ -24,10 +24,11 @@ def _migrate(targets):
     executor.migrate(targets)
 
 
-def _indexes() -> dict[str, list[str]]:
-    """The links' plain (non-unique, non-primary) indexes by name, with their columns."""
+def _indexes(table: str = "records_recordofficer") -> dict[str, list[str]]:
+    """A table's plain (non-unique, non-primary) indexes by name, with their columns (an
+    index's INCLUDE columns after its key)."""
     with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, "records_recordofficer")
+        found = connection.introspection.get_constraints(cursor, table)
     return {name: c["columns"] for name, c in found.items()
             if c["index"] and not c["unique"] and not c["primary_key"] and not name.endswith("_like")}
 
@@ -101,9 +102,7 @@ def test_records_stored_already_get_their_officer_count_from_their_links():
 
 def _rule_indexes() -> dict[str, list[str]]:
     """The records' indexes for the supervision rules (records.0004), with their columns."""
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, "records_record")
-    return {name: c["columns"] for name, c in found.items() if name.endswith("_rules")}
+    return {name: columns for name, columns in _indexes("records_record").items() if name.endswith("_rules")}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -114,7 +113,6 @@ def test_the_rules_covering_indexes_on_postgresql_only_and_back():
         assert _rule_indexes() == {}
         _migrate(after)
         if connection.vendor == "postgresql":
-            # Their key columns, then the columns they carry (INCLUDE).
             assert _rule_indexes() == {
                 "records_penalty_rules": ["party_key", "power_code", "violation_on", "decided_on", "ext_id",
                                           "agency_code", "fine", "penalty_mask", "harm", "corrected", "discretion"],
